@@ -1,0 +1,22 @@
+//! Sans-IO core of Espressif Unified Provisioning.
+//!
+//! This crate knows the wire: the protobuf messages of every endpoint, the security 0/1/2
+//! handshakes and ciphers, and the endpoint router of protocomm. It performs no IO, reads no
+//! clock and no OS random source: callers hand in bytes, an [`Entropy`] source and the current
+//! time, and get bytes and events back. It builds `#![no_std]` with `alloc`.
+//!
+//! The section numbers in the documentation refer to `spec/PROTOCOL.md`.
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod entropy;
+pub mod proto;
+pub mod secret;
+
+pub use entropy::Entropy;
+pub use secret::Secret;

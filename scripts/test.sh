@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The whole test suite: unit, vector, pair and end-to-end tests, the no_std build of the core,
+# and the interop checks. This is the README's test command and what .ci/run calls.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== no_std build of uniprov-core"
+if rustup target list --installed 2>/dev/null | grep -qx thumbv7em-none-eabihf; then
+  cargo build -p uniprov-core --no-default-features --target thumbv7em-none-eabihf
+else
+  cargo build -p uniprov-core --no-default-features
+fi
+
+echo "== cargo test"
+cargo test --workspace --all-targets
