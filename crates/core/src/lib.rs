@@ -15,6 +15,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod entropy;
+pub mod messages;
 pub mod proto;
 pub mod secret;
 
