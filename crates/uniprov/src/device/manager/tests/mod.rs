@@ -18,6 +18,7 @@ use super::*;
 use crate::device::network::{DisconnectReason, NetworkEvent};
 
 mod lifecycle;
+mod random;
 mod scan;
 mod sim_flow;
 mod thread;
