@@ -20,7 +20,9 @@
 //! * **Link loss.** After `Connected`, losing the link is reported as `Disconnected`.
 //! * **Own requests are quiet.** A disconnect the device asked for ([`NetworkBackend::disconnect`]
 //!   or a new `connect_wifi` replacing a running attempt) cancels the attempt; it need not be
-//!   reported (the manager ignores station events outside an attempt, as ESP does).
+//!   reported (the manager ignores station events outside an attempt, as ESP does). Events carry
+//!   no attempt id: an outcome already queued when the attempt was cancelled reaches the manager
+//!   in STARTED and is ignored, so the runtime should feed events in the order they arrive.
 //! * **Nothing unproven is stored.** `connect_wifi` must not make the credentials persistent (no
 //!   autoconnect NetworkManager profile on disk, no `save_config`): the manager calls
 //!   [`NetworkBackend::persist_wifi`] only after the connection succeeded.
