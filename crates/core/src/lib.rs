@@ -17,6 +17,7 @@ extern crate std;
 pub mod entropy;
 pub mod messages;
 pub mod proto;
+pub mod proto_ver;
 pub mod secret;
 
 pub use entropy::Entropy;
