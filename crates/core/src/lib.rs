@@ -18,6 +18,7 @@ pub mod entropy;
 pub mod messages;
 pub mod proto;
 pub mod proto_ver;
+pub mod qr;
 pub mod secret;
 
 pub use entropy::Entropy;
