@@ -14,6 +14,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod ble;
 pub mod entropy;
 pub mod messages;
 pub mod proto;
