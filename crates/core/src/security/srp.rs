@@ -276,3 +276,55 @@ pub(crate) fn client_key(group: &Group, inp: &ClientInputs<'_>) -> Result<Zeroiz
     let s = Zeroizing::new(pad(&base.pow(&e)));
     Ok(Zeroizing::new(hash(&[min(s.as_slice())])))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unhex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap_or(0))
+            .collect()
+    }
+
+    #[test]
+    fn k_hashes_the_padded_generator_section6_1() {
+        let expected = unhex(
+            "a9c2e2559bf0ebb53f0cbbf62282906bede7f2182f00678211fbd5bde5b285033a4993503b87397f\
+             9be5ec02080fedbc0835587ad039060879b8621e8c3659e0",
+        );
+        assert_eq!(multiplier_k().to_vec(), expected);
+    }
+
+    #[test]
+    fn proof_constant_uses_the_padded_generator_section6_1() {
+        let expected = unhex(
+            "dad76ed5365ed7bf6bbc1bfa050981458392bbd35a50335d03db3c7535b261d1c902f2ffb8647125\
+             bd28ce966c066d5be9b939216c6078b65889299c61624694",
+        );
+        assert_eq!(hn_xor_hg().to_vec(), expected);
+    }
+
+    #[test]
+    fn n_is_the_rfc5054_prime() {
+        assert_eq!(&N[..8], &[0xff; 8]);
+        assert_eq!(&N[8..12], &[0xc9, 0x0f, 0xda, 0xa2]);
+        assert_eq!(&N[LEN - 8..], &[0xff; 8]);
+    }
+
+    #[test]
+    fn min_strips_leading_zeros_only() {
+        assert_eq!(min(&[0, 0, 1, 0]), &[1, 0]);
+        assert_eq!(min(&[0, 0]), &[] as &[u8]);
+    }
+
+    #[test]
+    fn fixture_verifier_section15_1() {
+        // wifiprov / abcd1234 with the test_srp.c salt gives the published verifier's prefix.
+        let salt = unhex("036ee0c7bcb9eda84c9eac97d93decf4");
+        let v = verifier(&Group::new(), &salt, b"wifiprov", b"abcd1234");
+        assert_eq!(v.len(), LEN);
+        assert_eq!(&v[..8], &unhex("7c7c85476508946d")[..]);
+    }
+}
