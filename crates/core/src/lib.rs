@@ -20,7 +20,9 @@ pub mod messages;
 pub mod proto;
 pub mod proto_ver;
 pub mod qr;
+pub mod protocomm;
 pub mod secret;
+pub mod security;
 
 pub use entropy::Entropy;
 pub use secret::Secret;
