@@ -4,6 +4,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod client;
+pub mod device;
 pub mod entropy;
 
 pub use uniprov_core as core;

@@ -89,7 +89,9 @@ impl AuthMode {
             "WPA2_WPA3_ENTERPRISE",
             "WPA_ENTERPRISE",
         ];
-        usize::try_from(self.0).ok().and_then(|i| NAMES.get(i).copied())
+        usize::try_from(self.0)
+            .ok()
+            .and_then(|i| NAMES.get(i).copied())
     }
 }
 
