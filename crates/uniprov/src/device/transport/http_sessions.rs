@@ -140,7 +140,7 @@ mod tests {
         let first = table.assign(None, None, &mut fresh);
         assert_eq!((first.cookie, first.is_new), (101, true));
         // Same connection, no cookie: continues.
-        assert_eq!(table.assign(None, Some(101), &mut fresh).is_new, false);
+        assert!(!table.assign(None, Some(101), &mut fresh).is_new);
         // Matching cookie from anywhere: continues.
         let again = table.assign(Some(b"session=101"), None, &mut fresh);
         assert_eq!((again.cookie, again.is_new), (101, false));
