@@ -342,7 +342,9 @@ async fn serve_returns_after_shutdown_even_with_an_idle_connection_open() {
         let _ = stopped.await;
     }));
     let mut idle = TcpStream::connect(addr).await.expect("connect");
-    idle.write_all(&post("proto-ver", "", b"x")).await.expect("send");
+    idle.write_all(&post("proto-ver", "", b"x"))
+        .await
+        .expect("send");
     read_response(&mut idle).await;
     stop.send(()).expect("server running");
     let finished = tokio::time::timeout(PATIENCE, server).await;
@@ -369,10 +371,16 @@ async fn connection_service_mounts_into_an_application_hyper_server() {
         }
     });
     let mut stream = TcpStream::connect(addr).await.expect("connect");
-    stream.write_all(&post("prov-session", "", b"hello")).await.expect("send");
+    stream
+        .write_all(&post("prov-session", "", b"hello"))
+        .await
+        .expect("send");
     let (head, body) = read_response(&mut stream).await;
     assert!(cookie_in(&head).is_some(), "{head}");
     assert_eq!(body, b"hello");
-    stream.write_all(&post("prov-session", "", b"refuse")).await.expect("send");
+    stream
+        .write_all(&post("prov-session", "", b"refuse"))
+        .await
+        .expect("send");
     assert_closed_silently(&mut stream).await;
 }
