@@ -134,8 +134,9 @@ fn established(cipher: SessionCipher) -> ClientStep {
 
 /// Checks the security 0 response: `sec_ver` 0 and a successful `S0SessionResp`.
 fn sec0_response(response: &[u8]) -> Result<(), HandshakeError> {
-    let payload = wire::check_sec0(response)?
-        .ok_or(HandshakeError::Malformed("SessionData without sec0 payload"))?;
+    let payload = wire::check_sec0(response)?.ok_or(HandshakeError::Malformed(
+        "SessionData without sec0 payload",
+    ))?;
     match payload.payload {
         Some(sec0_payload::Payload::Sr(sr))
             if payload.msg == Sec0MsgType::S0SessionResponse as i32 =>

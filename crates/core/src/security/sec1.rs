@@ -9,7 +9,7 @@ use subtle::ConstantTimeEq;
 use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::Zeroizing;
 
-use super::cipher::{SessionCipher, Sec1Stream};
+use super::cipher::{Sec1Stream, SessionCipher};
 use super::error::HandshakeError;
 use super::wire::{encode_sec1, parse_sec1, require_success, Sec1Message};
 use crate::proto::sec1::{SessionCmd0, SessionCmd1, SessionResp0, SessionResp1};
@@ -107,8 +107,13 @@ pub(crate) fn device_cmd1(
         device_public,
         client_public,
     } = state;
-    let mut check = exactly_32(&cmd1.client_verify_data, "client_verify_data must be 32 bytes")?;
-    stream.apply(&mut check).map_err(|_| HandshakeError::Misuse("keystream"))?;
+    let mut check = exactly_32(
+        &cmd1.client_verify_data,
+        "client_verify_data must be 32 bytes",
+    )?;
+    stream
+        .apply(&mut check)
+        .map_err(|_| HandshakeError::Misuse("keystream"))?;
     if !bool::from(check.ct_eq(&device_public)) {
         return Err(HandshakeError::CredentialsMismatch);
     }
@@ -199,7 +204,10 @@ pub(crate) fn client_resp1(
         mut stream,
         client_public,
     } = state;
-    let mut check = exactly_32(&resp1.device_verify_data, "device_verify_data must be 32 bytes")?;
+    let mut check = exactly_32(
+        &resp1.device_verify_data,
+        "device_verify_data must be 32 bytes",
+    )?;
     stream
         .apply(&mut check)
         .map_err(|_| HandshakeError::Misuse("keystream"))?;
