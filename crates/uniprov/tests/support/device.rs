@@ -61,7 +61,7 @@ pub fn success_handler() -> EndpointHandler {
     Arc::new(|_request| Some(b"SUCCESS\0".to_vec()))
 }
 
-/// Waits (at most 30 s, a guard against hangs) for the first event matching `want`.
+/// Waits (at most 120 s, a guard against hangs; virtual time under a paused clock) for the first event matching `want`.
 pub async fn wait_for(
     events: &mut broadcast::Receiver<DeviceEvent>,
     want: impl Fn(&DeviceEvent) -> bool,
@@ -76,7 +76,7 @@ pub async fn wait_for(
             }
         }
     };
-    tokio::time::timeout(Duration::from_secs(30), wait)
+    tokio::time::timeout(Duration::from_secs(120), wait)
         .await
         .expect("event did not arrive")
 }
