@@ -193,6 +193,12 @@ impl DeviceBuilder {
         self
     }
 
+    /// Connection attempts before a failure is reported (0: ESP legacy, §10.3).
+    pub fn wifi_conn_attempts(mut self, attempts: u32) -> Self {
+        self.manager.wifi_conn_attempts = attempts;
+        self
+    }
+
     /// `set_app_info`: an application entry of the proto-ver text, in call order.
     pub fn app_info(mut self, app: AppInfo) -> Self {
         self.apps.push(app);
