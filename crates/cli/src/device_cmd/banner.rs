@@ -57,7 +57,7 @@ pub(super) fn print(args: &DeviceArgs, handle: &DeviceHandle, service_name: &str
     }
     if args.transports.contains(&TransportArg::Console) {
         let security = client_security(shown, "esp_prov");
-        eprintln!("Console transport: esp_prov.py --transport console{security} (session id 0; sec2 needs uniprov: the 255-char line limit of ESP does not apply here)");
+        eprintln!("Console transport: type or pipe `<endpoint> <session> <hex>` lines (esp_prov.py --transport console{security})");
     }
 }
 
