@@ -8,6 +8,8 @@
 mod banner;
 mod events;
 mod security;
+#[cfg(test)]
+mod tests;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -75,7 +77,7 @@ pub struct DeviceArgs {
     #[arg(long, value_enum, default_value_t = RadioArg::Sim)]
     pub radio: RadioArg,
     /// Simulated radio world (TOML); the built-in one otherwise.
-    #[arg(long)]
+    #[arg(long, visible_alias = "sim")]
     pub sim_config: Option<PathBuf>,
     /// Simulated connect / attach delay, overriding the world's.
     #[arg(long)]
