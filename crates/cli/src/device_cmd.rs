@@ -51,19 +51,19 @@ pub struct DeviceArgs {
     pub sec_ver: u8,
     /// Security 1 proof of possession (without it, security 1 runs without PoP).
     #[arg(long, env = "UNIPROV_POP", hide_env_values = true)]
-    pub pop: Option<String>,
+    pub pop: Option<SecretArg>,
     /// Security 2 username.
     #[arg(long, default_value = "wifiprov")]
     pub sec2_username: String,
     /// Security 2 password (random when neither it nor --sec2-salt/--sec2-verifier is given).
     #[arg(long, env = "UNIPROV_SEC2_PWD", hide_env_values = true)]
-    pub sec2_pwd: Option<String>,
+    pub sec2_pwd: Option<SecretArg>,
     /// Security 2 salt, hex (production: made offline with `sec2-gen-cred`).
     #[arg(long, requires = "sec2_verifier")]
     pub sec2_salt: Option<String>,
     /// Security 2 verifier, hex.
     #[arg(long, requires = "sec2_salt", hide_env_values = true)]
-    pub sec2_verifier: Option<String>,
+    pub sec2_verifier: Option<SecretArg>,
     /// Security 2 patch version: 1 (counter IV, IDF ≥ 5.4.1) or 0 (constant IV, older apps).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=1))]
     pub sec_patch_ver: u8,
@@ -124,6 +124,25 @@ pub struct DeviceArgs {
     /// Forget stored credentials, then provision (ESP `reset_provisioning` at boot).
     #[arg(long)]
     pub reset: bool,
+}
+
+/// A secret option value (PoP, password, verifier): `***` in `Debug`, so printing the
+/// parsed options never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretArg(pub String);
+
+impl std::fmt::Debug for SecretArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl std::str::FromStr for SecretArg {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(SecretArg(s.to_string()))
+    }
 }
 
 /// A transport.

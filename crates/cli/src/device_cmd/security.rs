@@ -46,7 +46,11 @@ pub(super) fn configure(args: &DeviceArgs, state_dir: Option<&Path>) -> anyhow::
             })
         }
         1 => {
-            let pop = args.pop.clone().filter(|p| !p.is_empty());
+            let pop = args
+                .pop
+                .as_ref()
+                .map(|p| p.0.clone())
+                .filter(|p| !p.is_empty());
             if pop.is_none() {
                 tracing::warn!("security 1 without a PoP: anyone in range can provision this device (pass --pop)");
             }
@@ -73,7 +77,7 @@ fn sec2(args: &DeviceArgs, state_dir: Option<&Path>) -> anyhow::Result<Configure
     if let (Some(salt), Some(verifier)) = (&args.sec2_salt, &args.sec2_verifier) {
         let salt = hex::decode(salt.trim()).context("--sec2-salt is not hex")?;
         let verifier =
-            Secret::new(hex::decode(verifier.trim()).context("--sec2-verifier is not hex")?);
+            Secret::new(hex::decode(verifier.0.trim()).context("--sec2-verifier is not hex")?);
         if salt.is_empty() || verifier.expose().is_empty() {
             bail!("--sec2-salt and --sec2-verifier must not be empty");
         }
@@ -85,13 +89,13 @@ fn sec2(args: &DeviceArgs, state_dir: Option<&Path>) -> anyhow::Result<Configure
             },
             shown: Shown::Sec2 {
                 username,
-                password: args.sec2_pwd.clone().map(Secret::new),
+                password: args.sec2_pwd.as_ref().map(|p| Secret::new(p.0.clone())),
                 patch: args.sec_patch_ver,
             },
         });
     }
     let (password, given) = match &args.sec2_pwd {
-        Some(p) if !p.is_empty() => (Secret::new(p.clone()), true),
+        Some(p) if !p.0.is_empty() => (Secret::new(p.0.clone()), true),
         _ => {
             tracing::warn!(
                 "no --sec2-pwd: using a random password for this run (shown in the QR code)"

@@ -53,6 +53,20 @@ fn out_of_range_values_are_refused() {
 }
 
 #[test]
+fn secrets_do_not_show_in_debug() {
+    let args = parse(&[
+        "--sec-ver",
+        "1",
+        "--pop",
+        "hunter2-pop",
+        "--sec2-pwd",
+        "pw-hunter2",
+    ]);
+    let text = format!("{:?}", args.expect("parse"));
+    assert!(!text.contains("hunter2"), "{text}");
+}
+
+#[test]
 fn app_info_is_label_version_and_caps() {
     let app = parse_app_info("rmaker:1.0:claim,ota").expect("parse");
     assert_eq!((app.label.as_str(), app.ver.as_str()), ("rmaker", "1.0"));
