@@ -53,7 +53,14 @@ fn handshake(
             Ok(r) => r,
             Err(e) => return Outcome::Device(e),
         };
-        tamper(if leg == Leg::Cmd0 { Leg::Resp0 } else { Leg::Resp1 }, &mut resp);
+        tamper(
+            if leg == Leg::Cmd0 {
+                Leg::Resp0
+            } else {
+                Leg::Resp1
+            },
+            &mut resp,
+        );
         match client.receive(&resp, rng) {
             Ok(ClientStep::Send(next)) => msg = next,
             Ok(ClientStep::Established(session)) => {
@@ -115,7 +122,12 @@ fn sec1_pairs_with_random_pops_agree_section5() {
     for i in 0..SEC1_PAIRS {
         let pop = sec1_pop(&mut rng);
         let mut device = DeviceSession::new(&DeviceSecurity::Sec1 { pop: copy(&pop) });
-        let outcome = handshake(&mut device, ClientSecurity::Sec1 { pop }, &mut rng, &mut no_tamper);
+        let outcome = handshake(
+            &mut device,
+            ClientSecurity::Sec1 { pop },
+            &mut rng,
+            &mut no_tamper,
+        );
         let (mut dev, mut cli) = established(outcome, &format!("sec1 pair {i}"));
         data_phase(&mut rng, &mut dev, &mut cli, 3);
     }
@@ -128,8 +140,12 @@ fn sec1_wrong_pop_is_a_credentials_mismatch_on_the_device() {
         let pop = random_bytes(&mut rng, 20);
         let mut other = pop.clone();
         other.push(b'!');
-        let mut device = DeviceSession::new(&DeviceSecurity::Sec1 { pop: Some(Secret::new(pop)) });
-        let client = ClientSecurity::Sec1 { pop: Some(Secret::new(other)) };
+        let mut device = DeviceSession::new(&DeviceSecurity::Sec1 {
+            pop: Some(Secret::new(pop)),
+        });
+        let client = ClientSecurity::Sec1 {
+            pop: Some(Secret::new(other)),
+        };
         match handshake(&mut device, client, &mut rng, &mut no_tamper) {
             Outcome::Device(e) => assert_eq!(e, HandshakeError::CredentialsMismatch),
             _ => panic!("a wrong PoP must be refused by the device at Cmd1"),
@@ -152,13 +168,21 @@ fn sec2_pairs_with_random_credentials_agree_section6() {
         let creds = generate_sec2_credentials(&username, &password, salt_len, &mut rng);
         assert_ne!(creds.salt[0], 0);
         assert_eq!(creds.salt.len(), salt_len);
-        let patch = if i % 2 == 0 { Sec2Patch::V1 } else { Sec2Patch::V0 };
+        let patch = if i % 2 == 0 {
+            Sec2Patch::V1
+        } else {
+            Sec2Patch::V0
+        };
         let mut device = DeviceSession::new(&DeviceSecurity::Sec2 {
             salt: creds.salt,
             verifier: creds.verifier,
             patch,
         });
-        let client = ClientSecurity::Sec2 { username, password: Secret::new(password), patch };
+        let client = ClientSecurity::Sec2 {
+            username,
+            password: Secret::new(password),
+            patch,
+        };
         let outcome = handshake(&mut device, client, &mut rng, &mut no_tamper);
         let (mut dev, mut cli) = established(outcome, &format!("sec2 pair {i}"));
         data_phase(&mut rng, &mut dev, &mut cli, 2);
@@ -168,7 +192,11 @@ fn sec2_pairs_with_random_credentials_agree_section6() {
 fn fixture_device(patch: Sec2Patch) -> DeviceSession {
     let mut rng = Seeded::new(99);
     let c = generate_sec2_credentials(b"wifiprov", b"abcd1234", 16, &mut rng);
-    DeviceSession::new(&DeviceSecurity::Sec2 { salt: c.salt, verifier: c.verifier, patch })
+    DeviceSession::new(&DeviceSecurity::Sec2 {
+        salt: c.salt,
+        verifier: c.verifier,
+        patch,
+    })
 }
 
 fn fixture_client(password: &[u8], patch: Sec2Patch) -> ClientSecurity {
@@ -183,11 +211,24 @@ fn fixture_client(password: &[u8], patch: Sec2Patch) -> ClientSecurity {
 fn sec2_wrong_password_is_a_credentials_mismatch_on_the_device() {
     let mut rng = Seeded::new(4);
     let mut device = fixture_device(Sec2Patch::V1);
-    let outcome = handshake(&mut device, fixture_client(b"abcd1235", Sec2Patch::V1), &mut rng, &mut no_tamper);
-    assert!(matches!(outcome, Outcome::Device(HandshakeError::CredentialsMismatch)));
+    let outcome = handshake(
+        &mut device,
+        fixture_client(b"abcd1235", Sec2Patch::V1),
+        &mut rng,
+        &mut no_tamper,
+    );
+    assert!(matches!(
+        outcome,
+        Outcome::Device(HandshakeError::CredentialsMismatch)
+    ));
     // Poisoned until a new Cmd0; then a good client gets through on the same session.
     assert_eq!(device.encrypt(b"x"), Err(CryptoError::NotEstablished));
-    let outcome = handshake(&mut device, fixture_client(b"abcd1234", Sec2Patch::V1), &mut rng, &mut no_tamper);
+    let outcome = handshake(
+        &mut device,
+        fixture_client(b"abcd1234", Sec2Patch::V1),
+        &mut rng,
+        &mut no_tamper,
+    );
     established(outcome, "retry after a failed handshake");
 }
 
@@ -196,8 +237,16 @@ fn sec2_patch_mismatch_is_refused() {
     // The client expects patch 1 but the device runs patch 0 (16-byte nonce).
     let mut rng = Seeded::new(5);
     let mut device = fixture_device(Sec2Patch::V0);
-    let outcome = handshake(&mut device, fixture_client(b"abcd1234", Sec2Patch::V1), &mut rng, &mut no_tamper);
-    assert!(matches!(outcome, Outcome::Client(HandshakeError::InvalidParameters(_))));
+    let outcome = handshake(
+        &mut device,
+        fixture_client(b"abcd1234", Sec2Patch::V1),
+        &mut rng,
+        &mut no_tamper,
+    );
+    assert!(matches!(
+        outcome,
+        Outcome::Client(HandshakeError::InvalidParameters(_))
+    ));
 }
 
 /// Flips `bit` of the message at `leg`; records whether the message was long enough.
@@ -231,7 +280,12 @@ fn sec1_every_single_bit_flip_in_the_handshake_is_detected() {
             let mut hit = None;
             let mut device = DeviceSession::new(&DeviceSecurity::Sec1 { pop: pop() });
             let client = ClientSecurity::Sec1 { pop: pop() };
-            let outcome = handshake(&mut device, client, &mut rng, &mut flipper(leg, bit, &mut hit));
+            let outcome = handshake(
+                &mut device,
+                client,
+                &mut rng,
+                &mut flipper(leg, bit, &mut hit),
+            );
             if hit.is_some() {
                 assert!(tampering_detected(outcome), "{leg:?} bit {bit}");
             }
@@ -242,7 +296,12 @@ fn sec1_every_single_bit_flip_in_the_handshake_is_detected() {
 #[test]
 fn sec2_bit_flips_in_the_handshake_are_detected() {
     let mut rng = Seeded::new(7);
-    let lengths = [(Leg::Cmd0, 407), (Leg::Resp0, 413), (Leg::Cmd1, 73), (Leg::Resp1, 89)];
+    let lengths = [
+        (Leg::Cmd0, 407),
+        (Leg::Resp0, 413),
+        (Leg::Cmd1, 73),
+        (Leg::Resp1, 89),
+    ];
     let samples = if RELEASE { 200 } else { 12 };
     for (leg, len) in lengths {
         for _ in 0..samples {
@@ -250,7 +309,12 @@ fn sec2_bit_flips_in_the_handshake_are_detected() {
             let mut hit = None;
             let mut device = fixture_device(Sec2Patch::V1);
             let client = fixture_client(b"abcd1234", Sec2Patch::V1);
-            let outcome = handshake(&mut device, client, &mut rng, &mut flipper(leg, bit, &mut hit));
+            let outcome = handshake(
+                &mut device,
+                client,
+                &mut rng,
+                &mut flipper(leg, bit, &mut hit),
+            );
             // The last four bytes of the patch-1 nonce are always BE32(1) and both sides
             // count from 1 whatever they say (§6.4), so a flip there changes nothing.
             let ignored = leg == Leg::Resp1 && hit.is_some_and(|from_end| from_end <= 4);
@@ -274,8 +338,16 @@ fn truncated_handshake_messages_are_refused_without_panicking() {
                 }
             };
             let mut device = DeviceSession::new(&DeviceSecurity::Sec1 { pop: None });
-            let outcome = handshake(&mut device, ClientSecurity::Sec1 { pop: None }, &mut rng, &mut cut);
-            assert!(!hit || tampering_detected(outcome), "sec1 {leg:?} cut to {keep}");
+            let outcome = handshake(
+                &mut device,
+                ClientSecurity::Sec1 { pop: None },
+                &mut rng,
+                &mut cut,
+            );
+            assert!(
+                !hit || tampering_detected(outcome),
+                "sec1 {leg:?} cut to {keep}"
+            );
         }
         for keep in [0, 1, 5, 40, 72, 200, 403] {
             let mut hit = false;
@@ -288,7 +360,10 @@ fn truncated_handshake_messages_are_refused_without_panicking() {
             let mut device = fixture_device(Sec2Patch::V1);
             let client = fixture_client(b"abcd1234", Sec2Patch::V1);
             let outcome = handshake(&mut device, client, &mut rng, &mut cut);
-            assert!(!hit || tampering_detected(outcome), "sec2 {leg:?} cut to {keep}");
+            assert!(
+                !hit || tampering_detected(outcome),
+                "sec2 {leg:?} cut to {keep}"
+            );
         }
     }
 }
@@ -297,12 +372,25 @@ fn truncated_handshake_messages_are_refused_without_panicking() {
 fn sec1_reordered_requests_break_the_shared_keystream_section5() {
     let mut rng = Seeded::new(9);
     let mut device = DeviceSession::new(&DeviceSecurity::Sec1 { pop: None });
-    let (mut dev, mut cli) =
-        established(handshake(&mut device, ClientSecurity::Sec1 { pop: None }, &mut rng, &mut no_tamper), "sec1");
+    let (mut dev, mut cli) = established(
+        handshake(
+            &mut device,
+            ClientSecurity::Sec1 { pop: None },
+            &mut rng,
+            &mut no_tamper,
+        ),
+        "sec1",
+    );
     let first = cli.encrypt(b"first request").expect("encrypt");
     let second = cli.encrypt(b"second request").expect("encrypt");
-    assert_ne!(dev.decrypt(&second).expect("ctr never fails"), b"second request");
-    assert_ne!(dev.decrypt(&first).expect("ctr never fails"), b"first request");
+    assert_ne!(
+        dev.decrypt(&second).expect("ctr never fails"),
+        b"second request"
+    );
+    assert_ne!(
+        dev.decrypt(&first).expect("ctr never fails"),
+        b"first request"
+    );
 }
 
 #[test]
@@ -310,8 +398,15 @@ fn sec1_ciphertext_is_malleable_as_documented_section7() {
     // No integrity in sec1 (§7 item 4): a flipped ciphertext bit flips the plaintext bit.
     let mut rng = Seeded::new(10);
     let mut device = DeviceSession::new(&DeviceSecurity::Sec1 { pop: None });
-    let (mut dev, mut cli) =
-        established(handshake(&mut device, ClientSecurity::Sec1 { pop: None }, &mut rng, &mut no_tamper), "sec1");
+    let (mut dev, mut cli) = established(
+        handshake(
+            &mut device,
+            ClientSecurity::Sec1 { pop: None },
+            &mut rng,
+            &mut no_tamper,
+        ),
+        "sec1",
+    );
     let mut wire = cli.encrypt(b"ssid").expect("encrypt");
     wire[0] ^= 0x20;
     assert_eq!(dev.decrypt(&wire).expect("decrypt"), b"Ssid");
@@ -320,7 +415,15 @@ fn sec1_ciphertext_is_malleable_as_documented_section7() {
 fn sec2_pair(patch: Sec2Patch, seed: u64) -> (DeviceSession, ClientSession) {
     let mut rng = Seeded::new(seed);
     let mut device = fixture_device(patch);
-    established(handshake(&mut device, fixture_client(b"abcd1234", patch), &mut rng, &mut no_tamper), "sec2")
+    established(
+        handshake(
+            &mut device,
+            fixture_client(b"abcd1234", patch),
+            &mut rng,
+            &mut no_tamper,
+        ),
+        "sec2",
+    )
 }
 
 #[test]
@@ -331,10 +434,18 @@ fn sec2_tampered_truncated_replayed_and_reordered_messages_are_rejected_section6
     for bit in 0..req.len() * 8 {
         let mut bad = req.clone();
         bad[bit / 8] ^= 1 << (bit % 8);
-        assert_eq!(dev.decrypt(&bad), Err(CryptoError::Authentication), "bit {bit}");
+        assert_eq!(
+            dev.decrypt(&bad),
+            Err(CryptoError::Authentication),
+            "bit {bit}"
+        );
     }
     for keep in 0..req.len() {
-        assert_eq!(dev.decrypt(&req[..keep]), Err(CryptoError::Authentication), "cut {keep}");
+        assert_eq!(
+            dev.decrypt(&req[..keep]),
+            Err(CryptoError::Authentication),
+            "cut {keep}"
+        );
     }
     // ...without advancing the counter: the genuine request still decrypts.
     assert_eq!(dev.decrypt(&req).expect("genuine"), b"request one");
@@ -343,7 +454,11 @@ fn sec2_tampered_truncated_replayed_and_reordered_messages_are_rejected_section6
     let resp = dev.encrypt(b"").expect("empty response is still encrypted");
     assert_eq!(resp.len(), 16, "empty plaintext: tag only");
     assert_eq!(cli.decrypt(&resp).expect("response"), b"");
-    assert_eq!(cli.decrypt(&resp), Err(CryptoError::Authentication), "replayed response");
+    assert_eq!(
+        cli.decrypt(&resp),
+        Err(CryptoError::Authentication),
+        "replayed response"
+    );
     // Reordering: two requests in a row use counters 3 and 4; the device expects 3 first.
     let r3 = cli.encrypt(b"three").expect("encrypt");
     let r4 = cli.encrypt(b"four").expect("encrypt");
@@ -368,7 +483,9 @@ fn sec2_patch0_reuses_one_iv_so_replays_decrypt_section7() {
 fn handshake_api_misuse_is_reported_as_such() {
     let mut rng = Seeded::new(13);
     let mut client = ClientHandshake::new(ClientSecurity::Sec1 { pop: None });
-    let err = client.receive(b"", &mut rng).expect_err("receive before start");
+    let err = client
+        .receive(b"", &mut rng)
+        .expect_err("receive before start");
     assert_eq!(err.fault(), uniprov_core::security::Fault::Caller);
     let mut device = DeviceSession::new(&DeviceSecurity::Sec1 { pop: None });
     assert_eq!(device.encrypt(b"x"), Err(CryptoError::NotEstablished));
@@ -380,18 +497,31 @@ fn handshake_api_misuse_is_reported_as_such() {
     let ClientStep::Send(cmd1) = client.receive(&resp0, &mut rng).expect("resp0") else {
         panic!("expected Cmd1");
     };
-    let err = device.handle_session_data(&cmd1, &mut rng).expect_err("cmd1 first");
+    let err = device
+        .handle_session_data(&cmd1, &mut rng)
+        .expect_err("cmd1 first");
     assert!(matches!(err, HandshakeError::UnexpectedMessage(_)));
     // Once finished, the handshake refuses further input until restarted.
-    let ClientStep::Established(_) = client.receive(&other.handle_session_data(&cmd1, &mut rng).expect("cmd1"), &mut rng).expect("resp1") else {
+    let ClientStep::Established(_) = client
+        .receive(
+            &other.handle_session_data(&cmd1, &mut rng).expect("cmd1"),
+            &mut rng,
+        )
+        .expect("resp1")
+    else {
         panic!("expected Established");
     };
-    assert!(matches!(client.receive(b"", &mut rng), Err(HandshakeError::Misuse(_))));
+    assert!(matches!(
+        client.receive(b"", &mut rng),
+        Err(HandshakeError::Misuse(_))
+    ));
 }
 
 #[test]
 fn debug_output_never_shows_secrets() {
-    let sec = DeviceSecurity::Sec1 { pop: Some(Secret::new(b"hunter2".to_vec())) };
+    let sec = DeviceSecurity::Sec1 {
+        pop: Some(Secret::new(b"hunter2".to_vec())),
+    };
     assert!(!format!("{sec:?}").contains("hunter2"));
     let cli = ClientSecurity::Sec2 {
         username: b"u".to_vec(),
