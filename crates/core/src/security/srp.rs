@@ -137,7 +137,9 @@ pub(crate) struct Group {
 impl Group {
     /// Prepares the Montgomery parameters of N.
     pub(crate) fn new() -> Self {
-        let n = BoxedUint::from_be_slice(&N, BITS).ok().and_then(|n| Odd::new(n).into());
+        let n = BoxedUint::from_be_slice(&N, BITS)
+            .ok()
+            .and_then(|n| Odd::new(n).into());
         // N is a compile-time constant, odd and exactly 3072 bits: this cannot fail.
         let n = n.expect("N is an odd 3072-bit constant");
         Group {
@@ -154,7 +156,10 @@ impl Group {
 
     /// `g^e mod N`.
     fn g_pow(&self, exponent: &BoxedUint) -> BoxedMontyForm {
-        let g = BoxedMontyForm::new_with_arc(BoxedUint::from(u64::from(G)).widen(BITS), self.params.clone());
+        let g = BoxedMontyForm::new_with_arc(
+            BoxedUint::from(u64::from(G)).widen(BITS),
+            self.params.clone(),
+        );
         g.pow(exponent)
     }
 
@@ -210,12 +215,14 @@ pub(crate) fn device_exchange(
     a_wire: &[u8; LEN],
     b: &[u8; 32],
 ) -> Result<DeviceExchange, HandshakeError> {
-    let v = group
-        .element(verifier)
-        .ok_or(HandshakeError::Misuse("the sec2 verifier is longer than 384 bytes"))?;
+    let v = group.element(verifier).ok_or(HandshakeError::Misuse(
+        "the sec2 verifier is longer than 384 bytes",
+    ))?;
     let big_a = group
         .element(a_wire)
-        .ok_or(HandshakeError::InvalidParameters("client_pubkey is too long"))?;
+        .ok_or(HandshakeError::InvalidParameters(
+            "client_pubkey is too long",
+        ))?;
     if bool::from(big_a.is_zero()) {
         return Err(HandshakeError::InvalidParameters("A mod N == 0"));
     }
@@ -252,13 +259,18 @@ pub(crate) struct ClientInputs<'a> {
 
 /// Client step 3 (§6.3): u = H(PAD(A) ‖ PAD(B)), S = (B − k·g^x)^(a + u·x) mod N,
 /// K = H(MIN(S)). B may be shorter than 384 bytes; it must not be 0 mod N (RFC 5054 §2.5.3).
-pub(crate) fn client_key(group: &Group, inp: &ClientInputs<'_>) -> Result<Zeroizing<Hash>, HandshakeError> {
+pub(crate) fn client_key(
+    group: &Group,
+    inp: &ClientInputs<'_>,
+) -> Result<Zeroizing<Hash>, HandshakeError> {
     if inp.b_wire.is_empty() {
         return Err(HandshakeError::InvalidParameters("device_pubkey is empty"));
     }
     let big_b = group
         .element(inp.b_wire)
-        .ok_or(HandshakeError::InvalidParameters("device_pubkey is longer than 384 bytes"))?;
+        .ok_or(HandshakeError::InvalidParameters(
+            "device_pubkey is longer than 384 bytes",
+        ))?;
     if bool::from(big_b.is_zero()) {
         return Err(HandshakeError::InvalidParameters("B mod N == 0"));
     }
