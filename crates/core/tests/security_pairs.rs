@@ -20,7 +20,7 @@ use uniprov_core::Secret;
 
 const RELEASE: bool = !cfg!(debug_assertions);
 const SEC1_PAIRS: usize = if RELEASE { 5000 } else { 2000 };
-const SEC2_PAIRS: usize = if RELEASE { 2000 } else { 120 };
+const SEC2_PAIRS: usize = if RELEASE { 800 } else { 120 };
 
 #[test]
 fn sec1_pairs_with_random_pops_agree_section5() {

@@ -44,7 +44,7 @@ fn sec2_bit_flips_in_the_handshake_are_detected() {
         (Leg::Cmd1, 73),
         (Leg::Resp1, 89),
     ];
-    let samples = if RELEASE { 200 } else { 12 };
+    let samples = if RELEASE { 64 } else { 12 };
     for (leg, len) in lengths {
         for _ in 0..samples {
             let bit = rng.0.next_u32() as usize % (len * 8);
