@@ -131,6 +131,7 @@ pub(crate) fn device_cmd1(
 /// The client after `SessionCmd0`.
 pub(crate) struct ClientAwaitResp0 {
     secret: StaticSecret,
+    client_public: [u8; 32],
     pop: Option<Secret<[u8; 32]>>,
 }
 
@@ -150,7 +151,12 @@ pub(crate) fn client_cmd0(
     let request = encode_sec1(Sec1Message::Cmd0(SessionCmd0 {
         client_pubkey: client_public.to_vec(),
     }));
-    (request, ClientAwaitResp0 { secret, pop })
+    let state = ClientAwaitResp0 {
+        secret,
+        client_public,
+        pop,
+    };
+    (request, state)
 }
 
 /// Client step 3 (§5): derives the key, starts the keystream at `device_random` and proves
@@ -179,12 +185,11 @@ pub(crate) fn client_resp0(
     let request = encode_sec1(Sec1Message::Cmd1(SessionCmd1 {
         client_verify_data: client_verify.to_vec(),
     }));
-    let client_public = PublicKey::from(&state.secret).to_bytes();
     Ok((
         request,
         ClientAwaitResp1 {
             stream,
-            client_public,
+            client_public: state.client_public,
         },
     ))
 }

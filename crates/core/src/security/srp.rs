@@ -215,9 +215,15 @@ pub(crate) fn device_exchange(
     a_wire: &[u8; LEN],
     b: &[u8; 32],
 ) -> Result<DeviceExchange, HandshakeError> {
-    let v = group.element(verifier).ok_or(HandshakeError::Misuse(
-        "the sec2 verifier is longer than 384 bytes",
-    ))?;
+    let v = group
+        .element(verifier)
+        .map(Zeroizing::new)
+        .ok_or(HandshakeError::Misuse(
+            "the sec2 verifier is longer than 384 bytes",
+        ))?;
+    if bool::from(v.is_zero()) {
+        return Err(HandshakeError::Misuse("the sec2 verifier is 0 mod N"));
+    }
     let big_a = group
         .element(a_wire)
         .ok_or(HandshakeError::InvalidParameters(
@@ -233,7 +239,7 @@ pub(crate) fn device_exchange(
     if u.iter().all(|&x| x == 0) {
         return Err(HandshakeError::InvalidParameters("u == 0"));
     }
-    let s = big_a.mul(&v.pow(&exponent(&u))).pow(&b);
+    let s = Zeroizing::new(big_a.mul(&v.pow(&exponent(&u))).pow(&b));
     let s = Zeroizing::new(pad(&s));
     Ok(DeviceExchange {
         b_min: min(&b_padded).to_vec(),
@@ -280,12 +286,14 @@ pub(crate) fn client_key(
     }
     let x = private_x(inp.salt, inp.username, inp.password);
     let x = exponent(x.as_slice());
-    let base = big_b.sub(&group.k().mul(&group.g_pow(&x)));
+    let v = Zeroizing::new(group.g_pow(&x));
+    let base = Zeroizing::new(big_b.sub(&group.k().mul(&v)));
     // a + u·x: 256 + 1024 bits, computed at a fixed precision of 1088 bits.
     const EXP_BITS: u32 = 1088;
     let ux = Zeroizing::new(exponent(&u).mul(&x).widen(EXP_BITS));
     let e = Zeroizing::new(exponent(inp.a).widen(EXP_BITS).wrapping_add(&ux));
-    let s = Zeroizing::new(pad(&base.pow(&e)));
+    let s = Zeroizing::new(base.pow(&e));
+    let s = Zeroizing::new(pad(&s));
     Ok(Zeroizing::new(hash(&[min(s.as_slice())])))
 }
 
