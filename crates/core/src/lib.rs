@@ -17,7 +17,9 @@ extern crate std;
 pub mod entropy;
 pub mod messages;
 pub mod proto;
+pub mod protocomm;
 pub mod secret;
+pub mod security;
 
 pub use entropy::Entropy;
 pub use secret::Secret;

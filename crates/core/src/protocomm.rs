@@ -1,0 +1,1 @@
+//! The device endpoint router (to come).
