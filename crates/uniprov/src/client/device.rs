@@ -1,12 +1,15 @@
 //! [`Device`]: one provisioning session with one device, and its typed operations.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use tracing::{debug, info};
 use uniprov_core::messages::config::{ConfigRequest, ConfigResponse};
 use uniprov_core::messages::ctrl::{CtrlRequest, CtrlResponse};
-use uniprov_core::messages::{Status, ThreadAttached, ThreadStatus, WifiConnected, WifiCredentials, WifiStatus};
-use uniprov_core::proto_ver::VersionInfo;
+use uniprov_core::messages::{
+    Status, ThreadAttached, ThreadStatus, WifiConnected, WifiCredentials, WifiStatus,
+};
 use uniprov_core::{Entropy, Secret};
 
 use super::error::ClientError;
@@ -55,7 +58,11 @@ pub struct Device {
 
 impl Device {
     /// Wraps an open transport; no request is sent yet.
-    pub fn new(transport: Box<dyn ClientTransport>, kind: TransportKind, options: DeviceOptions) -> Self {
+    pub fn new(
+        transport: Box<dyn ClientTransport>,
+        kind: TransportKind,
+        options: DeviceOptions,
+    ) -> Self {
         Device {
             session: Session::new(transport, options.request_timeout),
             kind,
@@ -113,7 +120,10 @@ impl Device {
     /// Requests proto-ver (body `---`, like esp_prov) and parses it (§8).
     pub async fn read_version(&mut self) -> Result<&DeviceInfo, ClientError> {
         let started = Instant::now();
-        let raw = self.session.raw_request(VERSION_ENDPOINT, VERSION_PROBE).await;
+        let raw = self
+            .session
+            .raw_request(VERSION_ENDPOINT, VERSION_PROBE)
+            .await;
         self.timings.record(Phase::ProtoVer, started.elapsed());
         let info = device_info(&raw?)?;
         debug!(?info, "proto-ver");
@@ -130,7 +140,11 @@ impl Device {
         if self.info.is_none() {
             self.read_version().await?;
         }
-        let offer = self.info.as_ref().map(DeviceInfo::security_offer).unwrap_or_default();
+        let offer = self
+            .info
+            .as_ref()
+            .map(DeviceInfo::security_offer)
+            .unwrap_or_default();
         let negotiated = negotiate(request, &offer)?;
         self.warnings.extend(negotiated.warnings);
         let summary = negotiated.security.summary(negotiated.source);
@@ -140,7 +154,9 @@ impl Device {
         let result = self.session.establish(negotiated.security, entropy).await;
         self.timings.record(Phase::Handshake, started.elapsed());
         result?;
-        self.security.as_ref().ok_or(ClientError::UnexpectedResponse(CONFIG_ENDPOINT))
+        self.security
+            .as_ref()
+            .ok_or(ClientError::UnexpectedResponse(CONFIG_ENDPOINT))
     }
 
     /// Sends `data` to a custom endpoint through the session cipher; returns the decrypted
@@ -153,20 +169,36 @@ impl Device {
     }
 
     /// Sends a raw (encrypted) request to `endpoint` without recording a phase.
-    pub async fn request(&mut self, endpoint: &str, plaintext: &[u8]) -> Result<Vec<u8>, ClientError> {
+    pub async fn request(
+        &mut self,
+        endpoint: &str,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, ClientError> {
         self.session.request(endpoint, plaintext).await
     }
 
     async fn config(&mut self, request: ConfigRequest) -> Result<ConfigResponse, ClientError> {
         let bytes = Secret::new(request.encode());
-        let response = self.session.request(CONFIG_ENDPOINT, bytes.expose()).await?;
-        ConfigResponse::decode(&response)
-            .map_err(|source| ClientError::Decode { endpoint: CONFIG_ENDPOINT.into(), source })
+        let response = self
+            .session
+            .request(CONFIG_ENDPOINT, bytes.expose())
+            .await?;
+        ConfigResponse::decode(&response).map_err(|source| ClientError::Decode {
+            endpoint: CONFIG_ENDPOINT.into(),
+            source,
+        })
     }
 
     /// Sends Wi-Fi credentials (SetConfig). They take effect with [`Device::apply`].
-    pub async fn set_wifi(&mut self, ssid: &[u8], passphrase: &Secret<Vec<u8>>) -> Result<(), ClientError> {
-        let credentials = NetworkCredentials::Wifi { ssid: ssid.to_vec(), passphrase: passphrase.duplicate() };
+    pub async fn set_wifi(
+        &mut self,
+        ssid: &[u8],
+        passphrase: &Secret<Vec<u8>>,
+    ) -> Result<(), ClientError> {
+        let credentials = NetworkCredentials::Wifi {
+            ssid: ssid.to_vec(),
+            passphrase: passphrase.duplicate(),
+        };
         credentials.validate()?;
         let request = ConfigRequest::SetWifiConfig(WifiCredentials {
             ssid: ssid.to_vec(),
@@ -179,7 +211,10 @@ impl Device {
         self.timings.record(Phase::Set, started.elapsed());
         match response? {
             ConfigResponse::SetWifiConfig(Status::Success) => Ok(()),
-            ConfigResponse::SetWifiConfig(status) => Err(ClientError::Refused { operation: "set config", status }),
+            ConfigResponse::SetWifiConfig(status) => Err(ClientError::Refused {
+                operation: "set config",
+                status,
+            }),
             _ => Err(ClientError::UnexpectedResponse(CONFIG_ENDPOINT)),
         }
     }
@@ -191,7 +226,10 @@ impl Device {
         self.timings.record(Phase::Apply, started.elapsed());
         match response? {
             ConfigResponse::ApplyWifiConfig(Status::Success) => Ok(()),
-            ConfigResponse::ApplyWifiConfig(status) => Err(ClientError::Refused { operation: "apply", status }),
+            ConfigResponse::ApplyWifiConfig(status) => Err(ClientError::Refused {
+                operation: "apply",
+                status,
+            }),
             _ => Err(ClientError::UnexpectedResponse(CONFIG_ENDPOINT)),
         }
     }
@@ -199,8 +237,14 @@ impl Device {
     /// The Wi-Fi station state (GetStatus).
     pub async fn status(&mut self) -> Result<WifiStatus, ClientError> {
         match self.config(ConfigRequest::GetWifiStatus).await? {
-            ConfigResponse::WifiStatus { status: Status::Success, state } => Ok(state),
-            ConfigResponse::WifiStatus { status, .. } => Err(ClientError::Refused { operation: "get status", status }),
+            ConfigResponse::WifiStatus {
+                status: Status::Success,
+                state,
+            } => Ok(state),
+            ConfigResponse::WifiStatus { status, .. } => Err(ClientError::Refused {
+                operation: "get status",
+                status,
+            }),
             _ => Err(ClientError::UnexpectedResponse(CONFIG_ENDPOINT)),
         }
     }
@@ -226,22 +270,21 @@ impl Device {
                 }
                 WifiStatus::Disconnected => debug!("disconnected"),
             }
-            delay = self.pause(started, delay, "the device to join the Wi-Fi network").await?;
+            delay = pause(
+                &self.options,
+                started,
+                delay,
+                "the device to join the Wi-Fi network",
+            )
+            .await?;
         }
-    }
-
-    /// Sleeps `delay` unless that passes the connect deadline; returns the next delay.
-    async fn pause(&self, started: Instant, delay: Duration, what: &'static str) -> Result<Duration, ClientError> {
-        let limit = self.options.connect_timeout;
-        if started.elapsed() + delay > limit {
-            return Err(ClientError::Timeout { phase: what, after: limit });
-        }
-        tokio::time::sleep(delay).await;
-        Ok((delay * 2).min(self.options.poll_max.max(self.options.poll_initial)))
     }
 
     /// Sends, applies and waits: the whole Wi-Fi or Thread provisioning after the handshake.
-    pub async fn provision(&mut self, credentials: &NetworkCredentials) -> Result<Provisioned, ClientError> {
+    pub async fn provision(
+        &mut self,
+        credentials: &NetworkCredentials,
+    ) -> Result<Provisioned, ClientError> {
         credentials.validate()?;
         match credentials {
             NetworkCredentials::Wifi { ssid, passphrase } => {
@@ -261,14 +304,19 @@ impl Device {
         let started = Instant::now();
         let response = self.session.request(CTRL_ENDPOINT, &request.encode()).await;
         self.timings.record(Phase::Ctrl, started.elapsed());
-        let response = CtrlResponse::decode(&response?)
-            .map_err(|source| ClientError::Decode { endpoint: CTRL_ENDPOINT.into(), source })?;
+        let response = CtrlResponse::decode(&response?).map_err(|source| ClientError::Decode {
+            endpoint: CTRL_ENDPOINT.into(),
+            source,
+        })?;
         if response.request != request {
             return Err(ClientError::UnexpectedResponse(CTRL_ENDPOINT));
         }
         match response.status {
             Status::Success => Ok(()),
-            status => Err(ClientError::Refused { operation: ctrl_name(request), status }),
+            status => Err(ClientError::Refused {
+                operation: ctrl_name(request),
+                status,
+            }),
         }
     }
 
@@ -276,18 +324,31 @@ impl Device {
     /// (prov-ctrl reset; ESP-IDF ≥ 5.1). Thread devices get the Thread reset.
     pub async fn ctrl_reset(&mut self) -> Result<(), ClientError> {
         let thread = self.info.as_ref().is_some_and(DeviceInfo::is_thread);
-        self.ctrl(if thread { CtrlRequest::ThreadReset } else { CtrlRequest::WifiReset }).await
+        self.ctrl(if thread {
+            CtrlRequest::ThreadReset
+        } else {
+            CtrlRequest::WifiReset
+        })
+        .await
     }
 
     /// Restarts provisioning on a device that finished it (prov-ctrl reprov; needs the device
     /// to have auto-stop disabled).
     pub async fn ctrl_reprov(&mut self) -> Result<(), ClientError> {
         let thread = self.info.as_ref().is_some_and(DeviceInfo::is_thread);
-        self.ctrl(if thread { CtrlRequest::ThreadReprov } else { CtrlRequest::WifiReprov }).await
+        self.ctrl(if thread {
+            CtrlRequest::ThreadReprov
+        } else {
+            CtrlRequest::WifiReprov
+        })
+        .await
     }
 
     /// Sends a Thread operational dataset (SetThreadConfig).
-    pub async fn set_thread_dataset(&mut self, dataset: &Secret<Vec<u8>>) -> Result<(), ClientError> {
+    pub async fn set_thread_dataset(
+        &mut self,
+        dataset: &Secret<Vec<u8>>,
+    ) -> Result<(), ClientError> {
         self.require_capability("thread_prov")?;
         let request = ConfigRequest::SetThreadDataset(dataset.duplicate());
         let started = Instant::now();
@@ -295,9 +356,10 @@ impl Device {
         self.timings.record(Phase::Set, started.elapsed());
         match response? {
             ConfigResponse::SetThreadDataset(Status::Success) => Ok(()),
-            ConfigResponse::SetThreadDataset(status) => {
-                Err(ClientError::Refused { operation: "set thread dataset", status })
-            }
+            ConfigResponse::SetThreadDataset(status) => Err(ClientError::Refused {
+                operation: "set thread dataset",
+                status,
+            }),
             _ => Err(ClientError::UnexpectedResponse(CONFIG_ENDPOINT)),
         }
     }
@@ -309,9 +371,10 @@ impl Device {
         self.timings.record(Phase::Apply, started.elapsed());
         match response? {
             ConfigResponse::ApplyThreadConfig(Status::Success) => Ok(()),
-            ConfigResponse::ApplyThreadConfig(status) => {
-                Err(ClientError::Refused { operation: "apply thread dataset", status })
-            }
+            ConfigResponse::ApplyThreadConfig(status) => Err(ClientError::Refused {
+                operation: "apply thread dataset",
+                status,
+            }),
             _ => Err(ClientError::UnexpectedResponse(CONFIG_ENDPOINT)),
         }
     }
@@ -319,10 +382,14 @@ impl Device {
     /// The Thread attach state (GetThreadStatus).
     pub async fn thread_status(&mut self) -> Result<ThreadStatus, ClientError> {
         match self.config(ConfigRequest::GetThreadStatus).await? {
-            ConfigResponse::ThreadStatus { status: Status::Success, state } => Ok(state),
-            ConfigResponse::ThreadStatus { status, .. } => {
-                Err(ClientError::Refused { operation: "get thread status", status })
-            }
+            ConfigResponse::ThreadStatus {
+                status: Status::Success,
+                state,
+            } => Ok(state),
+            ConfigResponse::ThreadStatus { status, .. } => Err(ClientError::Refused {
+                operation: "get thread status",
+                status,
+            }),
             _ => Err(ClientError::UnexpectedResponse(CONFIG_ENDPOINT)),
         }
     }
@@ -343,7 +410,13 @@ impl Device {
                 ThreadStatus::Failed(reason) => return Err(ClientError::ThreadFailed(reason)),
                 ThreadStatus::Attaching | ThreadStatus::Detached => {}
             }
-            delay = self.pause(started, delay, "the device to attach to the Thread network").await?;
+            delay = pause(
+                &self.options,
+                started,
+                delay,
+                "the device to attach to the Thread network",
+            )
+            .await?;
         }
     }
 
@@ -372,6 +445,26 @@ pub enum Provisioned {
     Thread(ThreadAttached),
 }
 
+/// Sleeps `delay` unless that passes the connect deadline; returns the next delay (doubled,
+/// capped at `poll_max`).
+async fn pause(
+    options: &DeviceOptions,
+    started: Instant,
+    delay: Duration,
+    what: &'static str,
+) -> Result<Duration, ClientError> {
+    let limit = options.connect_timeout;
+    if started.elapsed() + delay > limit {
+        return Err(ClientError::Timeout {
+            phase: what,
+            after: limit,
+        });
+    }
+    let next = (delay * 2).min(options.poll_max.max(options.poll_initial));
+    tokio::time::sleep(delay).await;
+    Ok(next)
+}
+
 fn ctrl_name(request: CtrlRequest) -> &'static str {
     match request {
         CtrlRequest::WifiReset | CtrlRequest::ThreadReset => "reset",
@@ -381,6 +474,40 @@ fn ctrl_name(request: CtrlRequest) -> &'static str {
 
 /// Parses a proto-ver response into [`DeviceInfo`].
 pub fn device_info(raw: &[u8]) -> Result<DeviceInfo, ClientError> {
-    let parsed = VersionInfo::parse(raw).map_err(|e| ClientError::BadVersion(e.to_string()))?;
-    Ok(DeviceInfo::from(&parsed))
+    // TEMPORARY until uniprov_core::proto_ver lands.
+    let bad = |why: &str| ClientError::BadVersion(why.to_owned());
+    let value: serde_json::Value = serde_json::from_slice(raw).map_err(|e| bad(&e.to_string()))?;
+    let object = value.as_object().ok_or_else(|| bad("not a JSON object"))?;
+    let mut info = DeviceInfo::default();
+    let caps = |v: &serde_json::Value| -> Vec<String> {
+        v.get("cap")
+            .and_then(|c| c.as_array())
+            .map_or_else(Vec::new, |a| {
+                a.iter()
+                    .filter_map(|c| c.as_str().map(str::to_owned))
+                    .collect()
+            })
+    };
+    for (label, entry) in object {
+        let ver = entry.get("ver").and_then(|v| v.as_str()).map(str::to_owned);
+        if label == "prov" {
+            info.prov_ver = ver;
+            info.sec_ver = entry
+                .get("sec_ver")
+                .and_then(|v| v.as_u64())
+                .and_then(|v| u32::try_from(v).ok());
+            info.sec_patch_ver = entry
+                .get("sec_patch_ver")
+                .and_then(|v| v.as_u64())
+                .and_then(|v| u32::try_from(v).ok());
+            info.capabilities = caps(entry);
+        } else {
+            info.apps.push(super::AppInfo {
+                label: label.clone(),
+                ver: ver.unwrap_or_default(),
+                cap: caps(entry),
+            });
+        }
+    }
+    Ok(info)
 }

@@ -243,7 +243,10 @@ impl ClientError {
         if transport_class(&source) == ErrorClass::Unreachable {
             ClientError::Unreachable(source)
         } else {
-            ClientError::Transport { endpoint: endpoint.to_owned(), source }
+            ClientError::Transport {
+                endpoint: endpoint.to_owned(),
+                source,
+            }
         }
     }
 }

@@ -102,7 +102,10 @@ pub fn parse_target(
             authority: service_name.unwrap_or_else(|| DEFAULT_HTTP_SERVICE.to_owned()),
         }),
         "ble" => match service_name {
-            Some(name) => Ok(Target::Ble { name, adapter: ble_adapter }),
+            Some(name) => Ok(Target::Ble {
+                name,
+                adapter: ble_adapter,
+            }),
             None => Err("the BLE transport needs the device name in service_name".into()),
         },
         "console" => Ok(match (exec, serial) {
@@ -110,20 +113,28 @@ pub fn parse_target(
             (None, Some((path, baud))) => Target::ConsoleSerial { path, baud },
             (None, None) => Target::ConsoleInteractive,
         }),
-        other => Err(format!("unknown transport {other:?} (softap, httpd, ble, console)")),
+        other => Err(format!(
+            "unknown transport {other:?} (softap, httpd, ble, console)"
+        )),
     }
 }
 
 /// Decodes a hex string (spaces and a `0x` prefix allowed).
 pub fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
-    let cleaned: String = text.trim().trim_start_matches("0x").split_whitespace().collect();
+    let cleaned: String = text
+        .trim()
+        .trim_start_matches("0x")
+        .split_whitespace()
+        .collect();
     hex::decode(cleaned).map_err(|e| format!("not hex: {e}"))
 }
 
 impl Row {
     fn into_entry(self, line: u64) -> Result<Entry, String> {
         let baud = match non_empty(self.baud) {
-            Some(b) => b.parse().map_err(|_| format!("baud {b:?} is not a number"))?,
+            Some(b) => b
+                .parse()
+                .map_err(|_| format!("baud {b:?} is not a number"))?,
             None => DEFAULT_BAUD,
         };
         let serial = non_empty(self.serial).map(|p| (p, baud));
@@ -154,7 +165,9 @@ impl Row {
         };
         let network = non_empty(self.network).map(|n| n.to_ascii_lowercase());
         let credentials = match (network.as_deref(), dataset) {
-            (Some("thread") | None, Some(d)) => NetworkCredentials::Thread { dataset: Secret::new(d) },
+            (Some("thread") | None, Some(d)) => NetworkCredentials::Thread {
+                dataset: Secret::new(d),
+            },
             (Some("thread"), None) => return Err("network thread needs dataset_tlvs".into()),
             (Some("wifi") | None, None) => {
                 let ssid = non_empty(self.ssid).ok_or("a Wi-Fi row needs an ssid")?;
@@ -167,7 +180,12 @@ impl Row {
             (Some(other), _) => return Err(format!("network {other:?} is not wifi or thread")),
         };
         credentials.validate().map_err(|e| e.to_string())?;
-        Ok(Entry { line, target, security, credentials })
+        Ok(Entry {
+            line,
+            target,
+            security,
+            credentials,
+        })
     }
 }
 
@@ -185,7 +203,9 @@ pub fn parse(reader: impl std::io::Read) -> Result<Vec<Entry>, ClientError> {
         let record = record.map_err(usage)?;
         let line = record.position().map_or(0, csv::Position::line);
         let row: Row = record.deserialize(Some(&headers)).map_err(usage)?;
-        let entry = row.into_entry(line).map_err(|e| ClientError::Usage(format!("manifest line {line}: {e}")))?;
+        let entry = row
+            .into_entry(line)
+            .map_err(|e| ClientError::Usage(format!("manifest line {line}: {e}")))?;
         entries.push(entry);
     }
     if entries.is_empty() {
@@ -196,8 +216,10 @@ pub fn parse(reader: impl std::io::Read) -> Result<Vec<Entry>, ClientError> {
 
 /// Reads and parses a manifest file.
 pub fn load(path: &Path) -> Result<Vec<Entry>, ClientError> {
-    let file = std::fs::File::open(path)
-        .map_err(|source| ClientError::Io { context: format!("reading {}", path.display()), source })?;
+    let file = std::fs::File::open(path).map_err(|source| ClientError::Io {
+        context: format!("reading {}", path.display()),
+        source,
+    })?;
     parse(file)
 }
 
@@ -252,10 +274,17 @@ pub async fn run(
                 target: entry.target,
                 security: entry.security,
                 options,
-                action: Action::Provision { credentials: Some(entry.credentials), custom_data: None },
+                action: Action::Provision {
+                    credentials: Some(entry.credentials),
+                    custom_data: None,
+                },
             };
             let report = flow::run(job, &mut Silent).await;
-            let result = DeviceResult { line, target: name, report };
+            let result = DeviceResult {
+                line,
+                target: name,
+                report,
+            };
             on_done(&result);
             result
         });
@@ -267,8 +296,15 @@ pub async fn run(
             Ok(result) => result,
             Err(join) => {
                 let error = ClientError::Usage(format!("internal error: {join}"));
-                let report = Report { error: Some((&error).into()), ..Report::default() };
-                DeviceResult { line, target, report }
+                let report = Report {
+                    error: Some((&error).into()),
+                    ..Report::default()
+                };
+                DeviceResult {
+                    line,
+                    target,
+                    report,
+                }
             }
         };
         devices.push(result);

@@ -241,20 +241,31 @@ pub struct Negotiated {
 ///
 /// Fails with [`ClientError::Usage`] when the chosen scheme needs a credential that was not
 /// given, and with [`ClientError::UnsupportedSecurity`] for a scheme this client cannot speak.
-pub fn negotiate(request: SecurityRequest, offer: &SecurityOffer) -> Result<Negotiated, ClientError> {
+pub fn negotiate(
+    request: SecurityRequest,
+    offer: &SecurityOffer,
+) -> Result<Negotiated, ClientError> {
     let expected = request.expected_level();
     let mut warnings = Vec::new();
     let (sec_ver, source) = match (request.sec_ver, offer.sec_ver) {
         (Some(explicit), advertised) => {
             if let Some(advertised) = advertised.filter(|&a| a != u32::from(explicit)) {
-                warnings.push(Warning::Overridden { requested: explicit, advertised });
+                warnings.push(Warning::Overridden {
+                    requested: explicit,
+                    advertised,
+                });
             }
             (u32::from(explicit), ChoiceSource::Explicit)
         }
         (None, Some(advertised)) => (advertised, ChoiceSource::SecVer),
         (None, None) => (u32::from(!offer.no_sec), ChoiceSource::Capabilities),
     };
-    let SecurityRequest { pop, username, password, .. } = request;
+    let SecurityRequest {
+        pop,
+        username,
+        password,
+        ..
+    } = request;
     let pop = pop.filter(|p| !p.expose().is_empty());
     let security = match sec_ver {
         0 => ChosenSecurity::Sec0,
@@ -286,18 +297,31 @@ pub fn negotiate(request: SecurityRequest, offer: &SecurityOffer) -> Result<Nego
                 0 => 0,
                 1 => 1,
                 other => {
-                    warnings.push(Warning::UnknownPatch { sec_patch_ver: other });
+                    warnings.push(Warning::UnknownPatch {
+                        sec_patch_ver: other,
+                    });
                     1
                 }
             };
-            ChosenSecurity::Sec2 { username, password, patch }
+            ChosenSecurity::Sec2 {
+                username,
+                password,
+                patch,
+            }
         }
         other => return Err(ClientError::UnsupportedSecurity(other)),
     };
     if let Some(expected) = expected.filter(|&e| e > security.level()) {
-        warnings.push(Warning::Downgrade { expected, chosen: security.level() });
+        warnings.push(Warning::Downgrade {
+            expected,
+            chosen: security.level(),
+        });
     }
-    Ok(Negotiated { security, source, warnings })
+    Ok(Negotiated {
+        security,
+        source,
+        warnings,
+    })
 }
 
 #[cfg(test)]

@@ -49,7 +49,10 @@ fn absent_sec_ver_falls_back_to_capabilities_like_esp_prov() {
     let n = negotiate(SecurityRequest::default(), &offer(None, None, &["no_sec"])).unwrap();
     assert!(matches!(n.security, ChosenSecurity::Sec0));
     assert_eq!(n.source, ChoiceSource::Capabilities);
-    let r = SecurityRequest { pop: secret("abcd1234"), ..SecurityRequest::default() };
+    let r = SecurityRequest {
+        pop: secret("abcd1234"),
+        ..SecurityRequest::default()
+    };
     let n = negotiate(r, &offer(None, None, &["wifi_scan"])).unwrap();
     assert_eq!(n.security.level(), SecurityLevel::Sec1Pop);
     assert!(n.warnings.is_empty());
@@ -57,27 +60,46 @@ fn absent_sec_ver_falls_back_to_capabilities_like_esp_prov() {
 
 #[test]
 fn explicit_choice_wins_and_is_reported() {
-    let r = SecurityRequest { sec_ver: Some(1), pop: secret("x"), ..SecurityRequest::default() };
+    let r = SecurityRequest {
+        sec_ver: Some(1),
+        pop: secret("x"),
+        ..SecurityRequest::default()
+    };
     let n = negotiate(r, &offer(Some(2), Some(1), &[])).unwrap();
     assert_eq!(n.security.sec_ver(), 1);
     assert_eq!(n.source, ChoiceSource::Explicit);
-    assert_eq!(n.warnings, vec![Warning::Overridden { requested: 1, advertised: 2 }]);
+    assert_eq!(
+        n.warnings,
+        vec![Warning::Overridden {
+            requested: 1,
+            advertised: 2
+        }]
+    );
 }
 
 #[test]
 fn qr_expecting_sec2_but_device_offers_sec0_is_a_downgrade() {
-    let r = SecurityRequest { expected: Some(SecurityLevel::Sec2), ..sec2_request() };
+    let r = SecurityRequest {
+        expected: Some(SecurityLevel::Sec2),
+        ..sec2_request()
+    };
     let n = negotiate(r, &offer(Some(0), Some(0), &["no_sec"])).unwrap();
     assert!(matches!(n.security, ChosenSecurity::Sec0));
     assert_eq!(
         n.warnings,
-        vec![Warning::Downgrade { expected: SecurityLevel::Sec2, chosen: SecurityLevel::Sec0 }]
+        vec![Warning::Downgrade {
+            expected: SecurityLevel::Sec2,
+            chosen: SecurityLevel::Sec0
+        }]
     );
 }
 
 #[test]
 fn pop_given_but_device_says_no_pop_is_a_downgrade() {
-    let r = SecurityRequest { pop: secret("abcd1234"), ..SecurityRequest::default() };
+    let r = SecurityRequest {
+        pop: secret("abcd1234"),
+        ..SecurityRequest::default()
+    };
     let n = negotiate(r, &offer(Some(1), Some(0), &["no_pop", "wifi_scan"])).unwrap();
     assert!(matches!(n.security, ChosenSecurity::Sec1 { pop: None }));
     assert_eq!(
@@ -100,15 +122,26 @@ fn old_firmware_without_sec_ver_downgrades_a_sec2_qr_to_sec1() {
     assert_eq!(n.security.level(), SecurityLevel::Sec1Pop);
     assert_eq!(
         n.warnings,
-        vec![Warning::Downgrade { expected: SecurityLevel::Sec2, chosen: SecurityLevel::Sec1Pop }]
+        vec![Warning::Downgrade {
+            expected: SecurityLevel::Sec2,
+            chosen: SecurityLevel::Sec1Pop
+        }]
     );
 }
 
 #[test]
 fn no_credentials_and_no_expectation_means_no_warning() {
-    let n = negotiate(SecurityRequest::default(), &offer(Some(0), Some(0), &["no_sec"])).unwrap();
+    let n = negotiate(
+        SecurityRequest::default(),
+        &offer(Some(0), Some(0), &["no_sec"]),
+    )
+    .unwrap();
     assert!(n.warnings.is_empty());
-    let n = negotiate(SecurityRequest::default(), &offer(Some(1), Some(0), &["no_pop"])).unwrap();
+    let n = negotiate(
+        SecurityRequest::default(),
+        &offer(Some(1), Some(0), &["no_pop"]),
+    )
+    .unwrap();
     assert!(matches!(n.security, ChosenSecurity::Sec1 { pop: None }));
     assert!(n.warnings.is_empty());
 }
@@ -118,16 +151,25 @@ fn sec1_with_pop_required_but_missing_is_a_usage_error() {
     let e = negotiate(SecurityRequest::default(), &offer(Some(1), Some(0), &[])).unwrap_err();
     assert_eq!(e.class(), crate::client::ErrorClass::Usage);
     // An empty PoP counts as none.
-    let r = SecurityRequest { pop: secret(""), ..SecurityRequest::default() };
+    let r = SecurityRequest {
+        pop: secret(""),
+        ..SecurityRequest::default()
+    };
     assert!(negotiate(r, &offer(Some(1), None, &[])).is_err());
 }
 
 #[test]
 fn sec2_needs_username_and_password() {
-    let r = SecurityRequest { password: secret("p"), ..SecurityRequest::default() };
+    let r = SecurityRequest {
+        password: secret("p"),
+        ..SecurityRequest::default()
+    };
     let e = negotiate(r, &offer(Some(2), Some(1), &[])).unwrap_err();
     assert_eq!(e.class(), crate::client::ErrorClass::Usage);
-    let r = SecurityRequest { username: Some("u".into()), ..SecurityRequest::default() };
+    let r = SecurityRequest {
+        username: Some("u".into()),
+        ..SecurityRequest::default()
+    };
     assert!(negotiate(r, &offer(Some(2), Some(1), &[])).is_err());
 }
 

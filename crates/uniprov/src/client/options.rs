@@ -92,8 +92,14 @@ impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Target::Http { authority } => write!(f, "http://{authority}"),
-            Target::Ble { name, adapter: Some(a) } => write!(f, "ble:{name} (via {a})"),
-            Target::Ble { name, adapter: None } => write!(f, "ble:{name}"),
+            Target::Ble {
+                name,
+                adapter: Some(a),
+            } => write!(f, "ble:{name} (via {a})"),
+            Target::Ble {
+                name,
+                adapter: None,
+            } => write!(f, "ble:{name}"),
             Target::ConsoleExec { command } => write!(f, "console: {command}"),
             Target::ConsoleSerial { path, baud } => write!(f, "serial:{path}@{baud}"),
             Target::ConsoleInteractive => f.write_str("console (interactive)"),

@@ -7,7 +7,7 @@ use tracing::{debug, trace};
 use uniprov_core::security::{
     ClientHandshake, ClientSecurity, ClientSession, ClientStep, HandshakeError, Sec2Patch,
 };
-use uniprov_core::{Entropy, Secret};
+use uniprov_core::Entropy;
 
 use super::error::ClientError;
 use super::negotiate::ChosenSecurity;
@@ -37,7 +37,11 @@ impl std::fmt::Debug for Session {
 impl Session {
     /// Wraps an open transport.
     pub fn new(transport: Box<dyn ClientTransport>, request_timeout: Duration) -> Self {
-        Session { transport, cipher: None, request_timeout }
+        Session {
+            transport,
+            cipher: None,
+            request_timeout,
+        }
     }
 
     /// Whether the handshake has completed.
@@ -46,16 +50,24 @@ impl Session {
     }
 
     /// Sends `body` to `endpoint` as it is (no encryption) and returns the raw response.
-    pub async fn raw_request(&mut self, endpoint: &str, body: &[u8]) -> Result<Vec<u8>, ClientError> {
+    pub async fn raw_request(
+        &mut self,
+        endpoint: &str,
+        body: &[u8],
+    ) -> Result<Vec<u8>, ClientError> {
         trace!(endpoint, len = body.len(), "request");
-        let sent = tokio::time::timeout(self.request_timeout, self.transport.request(endpoint, body));
+        let sent =
+            tokio::time::timeout(self.request_timeout, self.transport.request(endpoint, body));
         match sent.await {
             Ok(Ok(response)) => {
                 trace!(endpoint, len = response.len(), "response");
                 Ok(response)
             }
             Ok(Err(e)) => Err(ClientError::transport(endpoint, e)),
-            Err(_) => Err(ClientError::Timeout { phase: "a response", after: self.request_timeout }),
+            Err(_) => Err(ClientError::Timeout {
+                phase: "a response",
+                after: self.request_timeout,
+            }),
         }
     }
 
@@ -70,7 +82,7 @@ impl Session {
     ) -> Result<(), ClientError> {
         let sec_ver = security.sec_ver();
         let mut handshake = ClientHandshake::new(client_security(security));
-        let mut message = handshake.start(entropy).map_err(ClientError::Handshake)?;
+        let mut message = handshake.start(entropy);
         let mut step = "first";
         loop {
             let response = match self.raw_request(SESSION_ENDPOINT, &message).await {
@@ -80,7 +92,10 @@ impl Session {
                 }) => return Err(ClientError::HandshakeRejected { step, sec_ver }),
                 other => other?,
             };
-            match handshake.receive(&response, entropy).map_err(handshake_error)? {
+            match handshake
+                .receive(&response, entropy)
+                .map_err(handshake_error)?
+            {
                 ClientStep::Send(next) => {
                     message = next;
                     step = "second";
@@ -96,8 +111,15 @@ impl Session {
 
     /// Sends `plaintext` to a request endpoint through the session cipher and returns the
     /// decrypted response. Fails when the handshake has not completed.
-    pub async fn request(&mut self, endpoint: &str, plaintext: &[u8]) -> Result<Vec<u8>, ClientError> {
-        let crypto = |source| ClientError::Crypto { endpoint: endpoint.to_owned(), source };
+    pub async fn request(
+        &mut self,
+        endpoint: &str,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, ClientError> {
+        let crypto = |source| ClientError::Crypto {
+            endpoint: endpoint.to_owned(),
+            source,
+        };
         let cipher = self.cipher.as_mut().ok_or_else(|| {
             ClientError::Usage("no security session: establish the session first".into())
         })?;
@@ -118,10 +140,18 @@ fn client_security(security: ChosenSecurity) -> ClientSecurity {
     match security {
         ChosenSecurity::Sec0 => ClientSecurity::Sec0,
         ChosenSecurity::Sec1 { pop } => ClientSecurity::Sec1 { pop },
-        ChosenSecurity::Sec2 { username, password, patch } => ClientSecurity::Sec2 {
-            username: Secret::new(username.into_bytes()).expose().clone(),
+        ChosenSecurity::Sec2 {
+            username,
             password,
-            patch: if patch == 0 { Sec2Patch::V0 } else { Sec2Patch::V1 },
+            patch,
+        } => ClientSecurity::Sec2 {
+            username: username.into_bytes(),
+            password,
+            patch: if patch == 0 {
+                Sec2Patch::V0
+            } else {
+                Sec2Patch::V1
+            },
         },
     }
 }

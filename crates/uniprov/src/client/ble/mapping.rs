@@ -87,7 +87,10 @@ pub struct DiscoveredService {
 /// The endpoint name in a descriptor value: ASCII without NUL (trailing NULs tolerated),
 /// lower-cased like esp_prov. `None` when it is not text.
 pub fn endpoint_name(descriptor: &[u8]) -> Option<String> {
-    let end = descriptor.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    let end = descriptor
+        .iter()
+        .rposition(|&b| b != 0)
+        .map_or(0, |i| i + 1);
     let text = std::str::from_utf8(&descriptor[..end]).ok()?.trim();
     (!text.is_empty()).then(|| text.to_ascii_lowercase())
 }
@@ -101,7 +104,11 @@ pub fn select_service<'a>(
 ) -> Option<&'a DiscoveredService> {
     let has_session = |s: &DiscoveredService| {
         s.characteristics.iter().any(|c| {
-            c.user_description.as_deref().and_then(endpoint_name).as_deref() == Some("prov-session")
+            c.user_description
+                .as_deref()
+                .and_then(endpoint_name)
+                .as_deref()
+                == Some("prov-session")
         })
     };
     let by_uuid = |u: &Uuid| services.iter().find(|s| s.uuid == *u);
@@ -130,7 +137,10 @@ impl EndpointMap {
                 by_name.entry(name).or_insert(c.uuid);
             }
         }
-        EndpointMap { service: service.uuid, by_name }
+        EndpointMap {
+            service: service.uuid,
+            by_name,
+        }
     }
 
     /// The service UUID.

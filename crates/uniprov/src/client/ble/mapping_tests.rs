@@ -7,7 +7,10 @@ fn u(s: &str) -> Uuid {
 }
 
 fn ch(uuid: &str, name: Option<&[u8]>) -> DiscoveredCharacteristic {
-    DiscoveredCharacteristic { uuid: u(uuid), user_description: name.map(<[u8]>::to_vec) }
+    DiscoveredCharacteristic {
+        uuid: u(uuid),
+        user_description: name.map(<[u8]>::to_vec),
+    }
 }
 
 #[test]
@@ -31,7 +34,10 @@ fn derived_uuids_match_the_shared_vectors() {
         let svc = u(service["service_uuid"].as_str().unwrap());
         for c in service["characteristics"].as_array().unwrap() {
             let id = u16::from_str_radix(c["uuid16"].as_str().unwrap(), 16).unwrap();
-            assert_eq!(derive_endpoint_uuid(svc, id), u(c["uuid"].as_str().unwrap()));
+            assert_eq!(
+                derive_endpoint_uuid(svc, id),
+                u(c["uuid"].as_str().unwrap())
+            );
             checked += 1;
         }
     }
@@ -40,9 +46,15 @@ fn derived_uuids_match_the_shared_vectors() {
 
 #[test]
 fn service_candidates_skip_sig_uuids_and_fall_back_like_esp_prov() {
-    let adv = [u("0000180a-0000-1000-8000-00805f9b34fb"), DEFAULT_SERVICE_UUID];
+    let adv = [
+        u("0000180a-0000-1000-8000-00805f9b34fb"),
+        DEFAULT_SERVICE_UUID,
+    ];
     assert_eq!(service_candidates(&adv), vec![DEFAULT_SERVICE_UUID]);
-    assert_eq!(service_candidates(&[]), vec![EXAMPLE_SERVICE_UUID, DEFAULT_SERVICE_UUID]);
+    assert_eq!(
+        service_candidates(&[]),
+        vec![EXAMPLE_SERVICE_UUID, DEFAULT_SERVICE_UUID]
+    );
 }
 
 #[test]
@@ -51,18 +63,30 @@ fn endpoints_are_mapped_by_descriptor_not_by_order() {
     let svc = DiscoveredService {
         uuid: DEFAULT_SERVICE_UUID,
         characteristics: vec![
-            ch("1775ff51-6b43-439b-877c-060f2d9bed07", Some(b"prov-session")),
+            ch(
+                "1775ff51-6b43-439b-877c-060f2d9bed07",
+                Some(b"prov-session"),
+            ),
             ch("1775ff53-6b43-439b-877c-060f2d9bed07", Some(b"proto-ver\0")),
             ch("1775ff54-6b43-439b-877c-060f2d9bed07", Some(b"custom-data")),
             ch("1775ff55-6b43-439b-877c-060f2d9bed07", Some(b"PROV-CONFIG")),
         ],
     };
     let map = EndpointMap::new(&svc);
-    assert_eq!(map.resolve("prov-config"), Some(u("1775ff55-6b43-439b-877c-060f2d9bed07")));
-    assert_eq!(map.resolve("proto-ver"), Some(u("1775ff53-6b43-439b-877c-060f2d9bed07")));
+    assert_eq!(
+        map.resolve("prov-config"),
+        Some(u("1775ff55-6b43-439b-877c-060f2d9bed07"))
+    );
+    assert_eq!(
+        map.resolve("proto-ver"),
+        Some(u("1775ff53-6b43-439b-877c-060f2d9bed07"))
+    );
     // Named descriptors exist, so a missing endpoint is "not offered", not derived.
     assert_eq!(map.resolve("prov-scan"), None);
-    assert_eq!(map.names().collect::<Vec<_>>(), ["custom-data", "prov-config", "prov-session", "proto-ver"]);
+    assert_eq!(
+        map.names().collect::<Vec<_>>(),
+        ["custom-data", "proto-ver", "prov-config", "prov-session"]
+    );
 }
 
 #[test]
@@ -73,7 +97,10 @@ fn without_descriptors_endpoints_are_derived() {
     };
     let map = EndpointMap::new(&svc);
     assert!(!map.has_descriptors());
-    assert_eq!(map.resolve("prov-scan"), Some(u("1775ff50-6b43-439b-877c-060f2d9bed07")));
+    assert_eq!(
+        map.resolve("prov-scan"),
+        Some(u("1775ff50-6b43-439b-877c-060f2d9bed07"))
+    );
     assert_eq!(map.resolve("my-endpoint"), None);
 }
 
@@ -93,7 +120,10 @@ fn the_service_with_prov_session_is_selected() {
     };
     let prov = DiscoveredService {
         uuid: EXAMPLE_SERVICE_UUID,
-        characteristics: vec![ch("021aff51-0382-4aea-bff4-6b3f1c5adfb4", Some(b"prov-session"))],
+        characteristics: vec![ch(
+            "021aff51-0382-4aea-bff4-6b3f1c5adfb4",
+            Some(b"prov-session"),
+        )],
     };
     let services = [other.clone(), prov.clone()];
     // The advertisement named another 128-bit service: the one with prov-session still wins.

@@ -3,7 +3,7 @@
 
 mod json;
 
-use std::time::Instant;
+use tokio::time::Instant;
 
 use tracing::{info_span, Instrument};
 use uniprov_core::messages::WifiScanEntry;
@@ -72,9 +72,14 @@ pub trait Hooks: Send {
 
     /// Provisioning without credentials: pick a network from the scan results and return the
     /// credentials, or fail (for example [`ClientError::Usage`] when nobody can be asked).
-    fn choose_network(&mut self, entries: &[WifiScanEntry]) -> Result<NetworkCredentials, ClientError> {
+    fn choose_network(
+        &mut self,
+        entries: &[WifiScanEntry],
+    ) -> Result<NetworkCredentials, ClientError> {
         let _ = entries;
-        Err(ClientError::Usage("no --ssid given and no terminal to choose a network on".into()))
+        Err(ClientError::Usage(
+            "no --ssid given and no terminal to choose a network on".into(),
+        ))
     }
 }
 
@@ -113,31 +118,45 @@ async fn execute(
     hooks: &mut dyn Hooks,
     slot: &mut Option<Device>,
 ) -> Result<Option<serde_json::Value>, ClientError> {
-    let Job { target, security, options, action } = job;
-    if let Action::Provision { credentials: Some(c), .. } = &action {
+    let Job {
+        target,
+        security,
+        options,
+        action,
+    } = job;
+    if let Action::Provision {
+        credentials: Some(c),
+        ..
+    } = &action
+    {
         c.validate()?;
     }
     hooks.phase(Phase::Connect);
     let started = Instant::now();
     let transport = open(&target, &options).await?;
     let device = slot.insert(Device::new(transport, target.kind(), options));
-    device.timings_mut().record(Phase::Connect, started.elapsed());
+    device
+        .timings_mut()
+        .record(Phase::Connect, started.elapsed());
     hooks.phase(Phase::ProtoVer);
     device.read_version().await?;
     if matches!(action, Action::Version) {
         return Ok(None);
     }
     hooks.phase(Phase::Handshake);
-    let result = device.establish(security, &mut OsEntropy).await;
+    let result = device.establish(security, &mut OsEntropy).await.map(|_| ());
     for warning in device.warnings() {
         hooks.warning(warning);
     }
     result?;
     match action {
         Action::Version => Ok(None),
-        Action::Provision { credentials, custom_data } => {
-            provision(device, hooks, credentials, custom_data).await.map(Some)
-        }
+        Action::Provision {
+            credentials,
+            custom_data,
+        } => provision(device, hooks, credentials, custom_data)
+            .await
+            .map(Some),
         Action::Scan => {
             hooks.phase(Phase::Scan);
             scan(device).await.map(Some)
@@ -212,10 +231,15 @@ async fn scan(device: &mut Device) -> Result<serde_json::Value, ClientError> {
 async fn status(device: &mut Device) -> Result<serde_json::Value, ClientError> {
     let started = Instant::now();
     let result = if device.info().is_some_and(|i| i.is_thread()) {
-        device.thread_status().await.map(|s| json::thread_status_json(&s))
+        device
+            .thread_status()
+            .await
+            .map(|s| json::thread_status_json(&s))
     } else {
         device.status().await.map(|s| wifi_status_json(&s))
     };
-    device.timings_mut().record(Phase::Status, started.elapsed());
+    device
+        .timings_mut()
+        .record(Phase::Status, started.elapsed());
     result
 }
