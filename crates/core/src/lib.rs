@@ -14,10 +14,13 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod ble;
 pub mod entropy;
 pub mod messages;
 pub mod proto;
 pub mod protocomm;
+pub mod proto_ver;
+pub mod qr;
 pub mod secret;
 pub mod security;
 

@@ -256,3 +256,6 @@ pub enum NetworkKind {
     /// Thread.
     Thread,
 }
+
+#[cfg(test)]
+mod tests;
