@@ -10,6 +10,7 @@ use uniprov_core::messages::ctrl::{CtrlRequest, CtrlResponse};
 use uniprov_core::messages::{
     Status, ThreadAttached, ThreadStatus, WifiConnected, WifiCredentials, WifiStatus,
 };
+use uniprov_core::proto_ver::VersionInfo;
 use uniprov_core::{Entropy, Secret};
 
 use super::error::ClientError;
@@ -474,40 +475,6 @@ fn ctrl_name(request: CtrlRequest) -> &'static str {
 
 /// Parses a proto-ver response into [`DeviceInfo`].
 pub fn device_info(raw: &[u8]) -> Result<DeviceInfo, ClientError> {
-    // TEMPORARY until uniprov_core::proto_ver lands.
-    let bad = |why: &str| ClientError::BadVersion(why.to_owned());
-    let value: serde_json::Value = serde_json::from_slice(raw).map_err(|e| bad(&e.to_string()))?;
-    let object = value.as_object().ok_or_else(|| bad("not a JSON object"))?;
-    let mut info = DeviceInfo::default();
-    let caps = |v: &serde_json::Value| -> Vec<String> {
-        v.get("cap")
-            .and_then(|c| c.as_array())
-            .map_or_else(Vec::new, |a| {
-                a.iter()
-                    .filter_map(|c| c.as_str().map(str::to_owned))
-                    .collect()
-            })
-    };
-    for (label, entry) in object {
-        let ver = entry.get("ver").and_then(|v| v.as_str()).map(str::to_owned);
-        if label == "prov" {
-            info.prov_ver = ver;
-            info.sec_ver = entry
-                .get("sec_ver")
-                .and_then(|v| v.as_u64())
-                .and_then(|v| u32::try_from(v).ok());
-            info.sec_patch_ver = entry
-                .get("sec_patch_ver")
-                .and_then(|v| v.as_u64())
-                .and_then(|v| u32::try_from(v).ok());
-            info.capabilities = caps(entry);
-        } else {
-            info.apps.push(super::AppInfo {
-                label: label.clone(),
-                ver: ver.unwrap_or_default(),
-                cap: caps(entry),
-            });
-        }
-    }
-    Ok(info)
+    let parsed = VersionInfo::parse(raw).map_err(|e| ClientError::BadVersion(e.to_string()))?;
+    Ok(DeviceInfo::from(parsed))
 }

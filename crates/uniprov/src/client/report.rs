@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
+use uniprov_core::proto_ver::VersionInfo;
 
 use super::error::{ClientError, ErrorClass};
 use super::negotiate::{SecuritySummary, Warning};
@@ -125,6 +126,26 @@ pub struct DeviceInfo {
     /// Application entries, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub apps: Vec<AppInfo>,
+}
+
+impl From<VersionInfo> for DeviceInfo {
+    fn from(v: VersionInfo) -> Self {
+        DeviceInfo {
+            prov_ver: Some(v.prov_ver).filter(|s| !s.is_empty()),
+            sec_ver: v.sec_ver,
+            sec_patch_ver: v.sec_patch_ver,
+            capabilities: v.caps,
+            apps: v
+                .apps
+                .into_iter()
+                .map(|a| AppInfo {
+                    label: a.label,
+                    ver: a.ver,
+                    cap: a.cap,
+                })
+                .collect(),
+        }
+    }
 }
 
 impl DeviceInfo {

@@ -8,31 +8,32 @@
 
 use std::collections::BTreeMap;
 
+use uniprov_core::ble::{self as core_ble, Uuid128};
 use uuid::Uuid;
 
 /// The default provisioning service UUID of the ESP-IDF BLE scheme.
-pub const DEFAULT_SERVICE_UUID: Uuid = Uuid::from_u128(0x1775244d_6b43_439b_877c_060f2d9bed07);
+pub const DEFAULT_SERVICE_UUID: Uuid = Uuid::from_bytes(core_ble::DEFAULT_SERVICE_UUID.to_bytes());
 
 /// The service UUID the ESP-IDF examples set, and esp_prov's fallback when the advertisement
 /// does not name exactly one service.
-pub const EXAMPLE_SERVICE_UUID: Uuid = Uuid::from_u128(0x021a9004_0382_4aea_bff4_6b3f1c5adfb4);
+pub const EXAMPLE_SERVICE_UUID: Uuid = Uuid::from_bytes(core_ble::EXAMPLE_SERVICE_UUID.to_bytes());
 
 /// The 16-bit Characteristic User Description descriptor (0x2901) as a 128-bit UUID.
-pub const USER_DESCRIPTION_UUID: Uuid = Uuid::from_u128(0x00002901_0000_1000_8000_00805f9b34fb);
+pub const USER_DESCRIPTION_UUID: Uuid =
+    Uuid::from_bytes(Uuid128::from_uuid16(core_ble::USER_DESCRIPTION_UUID16).to_bytes());
 
 const SIG_BASE_MASK: u128 = 0x0000_0000_ffff_ffff_ffff_ffff_ffff_ffff;
 const SIG_BASE: u128 = 0x0000_0000_0000_1000_8000_00805f9b34fb;
 
-/// The 16-bit ids the provisioning manager gives its endpoints (§1), used only when a device
-/// exposes no 0x2901 descriptors. `custom-data` is the examples' first custom endpoint.
-const FALLBACK_IDS: [(&str, u16); 6] = [
-    ("prov-ctrl", 0xff4f),
-    ("prov-scan", 0xff50),
-    ("prov-session", 0xff51),
-    ("prov-config", 0xff52),
-    ("proto-ver", 0xff53),
-    ("custom-data", 0xff54),
-];
+/// The examples' first custom endpoint, which esp_prov also knows without descriptors.
+const CUSTOM_DATA: &str = "custom-data";
+
+/// The 16-bit id of an endpoint when a device exposes no 0x2901 descriptors: the manager's
+/// fixed ids (§1), plus `custom-data` as the first custom endpoint.
+fn fallback_id(endpoint: &str) -> Option<u16> {
+    core_ble::endpoint_uuid16(endpoint)
+        .or_else(|| (endpoint == CUSTOM_DATA).then_some(core_ble::FIRST_CUSTOM_UUID16))
+}
 
 /// Whether `uuid` is a Bluetooth SIG short UUID (`0000xxxx-0000-1000-8000-00805f9b34fb`).
 pub fn is_sig_uuid(uuid: Uuid) -> bool {
@@ -42,11 +43,11 @@ pub fn is_sig_uuid(uuid: Uuid) -> bool {
 /// The characteristic UUID of endpoint `id` in `service`: bytes 12 and 13 of the little-endian
 /// UUID (characters 5 to 8 of the string form) replaced by the id (§9.2).
 pub fn derive_endpoint_uuid(service: Uuid, id: u16) -> Uuid {
-    let mut bytes = *service.as_bytes();
-    let [hi, lo] = id.to_be_bytes();
-    bytes[2] = hi;
-    bytes[3] = lo;
-    Uuid::from_bytes(bytes)
+    Uuid::from_bytes(
+        Uuid128::from_bytes(*service.as_bytes())
+            .with_uuid16(id)
+            .to_bytes(),
+    )
 }
 
 /// The provisioning-service candidates of an advertisement, best first: the 128-bit
@@ -168,10 +169,7 @@ impl EndpointMap {
         if self.has_descriptors() {
             return None;
         }
-        FALLBACK_IDS
-            .iter()
-            .find(|(name, _)| *name == endpoint)
-            .map(|(_, id)| derive_endpoint_uuid(self.service, *id))
+        fallback_id(&endpoint).map(|id| derive_endpoint_uuid(self.service, id))
     }
 }
 
