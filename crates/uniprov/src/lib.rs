@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod client;
+pub mod device;
 pub mod entropy;
 
 pub use uniprov_core as core;

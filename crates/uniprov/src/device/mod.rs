@@ -1,0 +1,3 @@
+//! The device side: transports that carry requests into the provisioning manager.
+
+pub mod transport;
