@@ -1,6 +1,69 @@
 //! `uniprov`: the command-line front end.
+//!
+//! Client subcommands live in `client_cmd`; exit codes are documented in `docs/client.md`
+//! (0 ok, 1 other, 2 usage, 3 unreachable, 4 authentication, 5 Wi-Fi auth, 6 network not
+//! found, 7 timeout).
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
-fn main() -> anyhow::Result<()> {
-    println!("uniprov {}", env!("CARGO_PKG_VERSION"));
-    Ok(())
+mod client_cmd;
+// DEVICE HOOK (integrator): `mod device_cmd;` goes here.
+
+use std::process::ExitCode;
+
+use clap::{ArgAction, Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+/// Provision ESP32 and uniprov devices (a faster drop-in for esp_prov), or be one.
+///
+/// Without a subcommand the esp_prov options are accepted as they are:
+/// `uniprov --transport softap --sec_ver 1 --pop abcd1234 --ssid myssid --passphrase mypassword`.
+#[derive(Debug, Parser)]
+#[command(name = "uniprov", version, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    esp_prov: client_cmd::EspProvArgs,
+    /// Print exactly one JSON document on stdout.
+    #[arg(long, global = true)]
+    json: bool,
+    /// More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
+    #[arg(short, long, action = ArgAction::Count, global = true)]
+    verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    #[command(flatten)]
+    Client(client_cmd::ClientCommand),
+    // DEVICE HOOK (integrator): add
+    //     /// Run a provisioning device.
+    //     Device(device_cmd::DeviceArgs),
+    // and its arm in `main` below.
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let code = match cli.command {
+        Some(Command::Client(command)) => client_cmd::run(command, cli.json).await,
+        None => client_cmd::run_esp_prov(cli.esp_prov, cli.json).await,
+    };
+    ExitCode::from(code)
 }

@@ -1,6 +1,8 @@
 //! The client's `Device` against an in-process fake device built from the core's device-side
 //! security and messages: negotiation, handshakes, paging, polling, error classes.
 
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 use std::time::Duration;

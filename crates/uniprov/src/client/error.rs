@@ -113,11 +113,19 @@ pub enum ClientError {
     /// The device runs a security scheme this client does not know.
     #[error("the device uses security {0}, which this client does not support")]
     UnsupportedSecurity(u32),
+    /// proto-ver's `prov.ver` is not the one asked for.
+    #[error("the device runs provisioning version {found:?}, not {expected:?}")]
+    VersionMismatch {
+        /// The version asked for.
+        expected: String,
+        /// The version the device reported.
+        found: String,
+    },
     /// The proto-ver response is not the JSON of §8.
     #[error("malformed proto-ver response: {0}")]
     BadVersion(String),
     /// The device answered with a non-success status.
-    #[error("device refused {operation}: status {status:?}{}", hint_suffix(*.operation))]
+    #[error("device refused {operation}: status {status:?}{}", hint_suffix(.operation))]
     Refused {
         /// The refused operation ("apply", "set config", ...).
         operation: &'static str,
@@ -203,6 +211,7 @@ impl ClientError {
             | ClientError::Decode { .. }
             | ClientError::BadVersion(_)
             | ClientError::UnsupportedSecurity(_)
+            | ClientError::VersionMismatch { .. }
             | ClientError::Refused { .. }
             | ClientError::NotOffered(_)
             | ClientError::UnexpectedResponse(_) => ErrorClass::Other,
@@ -254,7 +263,7 @@ impl ClientError {
 fn transport_class(error: &TransportError) -> ErrorClass {
     match error {
         TransportError::Unreachable { .. } => ErrorClass::Unreachable,
-        TransportError::Timeout { .. } => ErrorClass::Timeout,
+        TransportError::Timeout => ErrorClass::Timeout,
         _ => ErrorClass::Other,
     }
 }

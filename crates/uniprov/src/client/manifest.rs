@@ -158,6 +158,7 @@ impl Row {
             username: non_empty(self.username),
             password: secret(self.password),
             expected: None,
+            default_username: None,
         };
         let dataset = match non_empty(self.dataset_tlvs) {
             Some(h) => Some(parse_hex(&h).map_err(|e| format!("dataset_tlvs: {e}"))?),
@@ -278,6 +279,7 @@ pub async fn run(
                     credentials: Some(entry.credentials),
                     custom_data: None,
                 },
+                expect_version: None,
             };
             let report = flow::run(job, &mut Silent).await;
             let result = DeviceResult {

@@ -1,5 +1,7 @@
 //! Manifest parsing.
 
+#![allow(clippy::unwrap_used)]
+
 use super::*;
 use crate::client::ErrorClass;
 

@@ -57,6 +57,9 @@ pub struct SecurityRequest {
     pub username: Option<String>,
     /// Security 2 password.
     pub password: Option<Secret<Vec<u8>>>,
+    /// The security 2 username to use when none is given (the phone apps' `"wifiprov"` for
+    /// QR payloads without one). Unlike `username` it implies no expectation of security 2.
+    pub default_username: Option<String>,
     /// The level the person expects (for example the QR payload's `security`). When `None` it
     /// is implied by the credentials given: a username or password means security 2, a PoP
     /// means security 1 with PoP.
@@ -264,8 +267,10 @@ pub fn negotiate(
         pop,
         username,
         password,
+        default_username,
         ..
     } = request;
+    let username = username.or(default_username);
     let pop = pop.filter(|p| !p.expose().is_empty());
     let security = match sec_ver {
         0 => ChosenSecurity::Sec0,

@@ -1,5 +1,7 @@
 //! The negotiation table (PROTOCOL.md §7 item 1, §8, §13).
 
+#![allow(clippy::unwrap_used)]
+
 use super::*;
 
 fn secret(s: &str) -> Option<Secret<Vec<u8>>> {

@@ -87,7 +87,7 @@ impl Session {
         loop {
             let response = match self.raw_request(SESSION_ENDPOINT, &message).await {
                 Err(ClientError::Transport {
-                    source: TransportError::ClosedWithoutResponse { .. },
+                    source: TransportError::ClosedWithoutResponse,
                     ..
                 }) => return Err(ClientError::HandshakeRejected { step, sec_ver }),
                 other => other?,

@@ -2,6 +2,8 @@
 //! messages, behind the `ClientTransport` trait. It fails the way firmware fails (§3.3: a
 //! refused handshake or request closes without a response) and records what it was asked.
 
+#![allow(clippy::unwrap_used)]
+
 use std::sync::{Arc, Mutex};
 
 use uniprov::client::transport::{ClientTransport, TransportError};

@@ -23,7 +23,7 @@ pub const USER_DESCRIPTION_UUID: Uuid =
     Uuid::from_bytes(Uuid128::from_uuid16(core_ble::USER_DESCRIPTION_UUID16).to_bytes());
 
 const SIG_BASE_MASK: u128 = 0x0000_0000_ffff_ffff_ffff_ffff_ffff_ffff;
-const SIG_BASE: u128 = 0x0000_0000_0000_1000_8000_00805f9b34fb;
+const SIG_BASE: u128 = 0x0000_0000_0000_1000_8000_0080_5f9b_34fb;
 
 /// The examples' first custom endpoint, which esp_prov also knows without descriptors.
 const CUSTOM_DATA: &str = "custom-data";

@@ -1,5 +1,7 @@
 //! BLE mapping without a radio (PROTOCOL.md §9.2).
 
+#![allow(clippy::unwrap_used)]
+
 use super::*;
 
 fn u(s: &str) -> Uuid {

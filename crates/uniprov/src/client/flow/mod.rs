@@ -60,6 +60,8 @@ pub struct Job {
     pub options: DeviceOptions,
     /// The operation.
     pub action: Action,
+    /// Fail unless proto-ver's `prov.ver` is this (esp_prov's `--proto_ver`).
+    pub expect_version: Option<String>,
 }
 
 /// Callbacks of a running job: progress display and the interactive network choice.
@@ -94,7 +96,9 @@ pub async fn run(job: Job, hooks: &mut dyn Hooks) -> Report {
     let span = info_span!("device", target = %job.target);
     let mut report = Report::default();
     let mut device = None;
-    let outcome = execute(job, hooks, &mut device).instrument(span).await;
+    let outcome = execute(job, hooks, &mut device, &mut report)
+        .instrument(span)
+        .await;
     if let Some(device) = &device {
         report.device = device.info().cloned();
         report.security = device.security().cloned();
@@ -117,12 +121,14 @@ async fn execute(
     job: Job,
     hooks: &mut dyn Hooks,
     slot: &mut Option<Device>,
+    report: &mut Report,
 ) -> Result<Option<serde_json::Value>, ClientError> {
     let Job {
         target,
         security,
         options,
         action,
+        expect_version,
     } = job;
     if let Action::Provision {
         credentials: Some(c),
@@ -133,13 +139,17 @@ async fn execute(
     }
     hooks.phase(Phase::Connect);
     let started = Instant::now();
-    let transport = open(&target, &options).await?;
-    let device = slot.insert(Device::new(transport, target.kind(), options));
-    device
-        .timings_mut()
-        .record(Phase::Connect, started.elapsed());
+    let opened = open(&target, &options).await;
+    report.phases_ms.record(Phase::Connect, started.elapsed());
+    let device = slot.insert(Device::new(opened?, target.kind(), options));
     hooks.phase(Phase::ProtoVer);
-    device.read_version().await?;
+    let info = device.read_version().await?;
+    if let Some(expected) = expect_version {
+        let found = info.prov_ver.clone().unwrap_or_default();
+        if found != expected {
+            return Err(ClientError::VersionMismatch { expected, found });
+        }
+    }
     if matches!(action, Action::Version) {
         return Ok(None);
     }
