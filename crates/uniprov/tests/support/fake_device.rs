@@ -74,6 +74,7 @@ enum Wifi {
 
 pub struct FakeDevice {
     config: FakeConfig,
+    security: DeviceSecurity,
     session: DeviceSession,
     wifi: Wifi,
     pub log: Arc<Mutex<Log>>,
@@ -104,6 +105,7 @@ impl FakeDevice {
         };
         FakeDevice {
             session: DeviceSession::new(&security),
+            security,
             config,
             wifi: Wifi::Idle,
             log: Arc::default(),
@@ -238,7 +240,13 @@ impl FakeDevice {
         })
     }
 
-    fn handle(&mut self, endpoint: &str, body: &[u8]) -> Option<Vec<u8>> {
+    /// A new transport session: the security session starts over (§3.2).
+    pub fn new_session(&mut self) {
+        self.session = DeviceSession::new(&self.security);
+    }
+
+    /// Answers one request; `None` refuses it (§3.3).
+    pub fn handle(&mut self, endpoint: &str, body: &[u8]) -> Option<Vec<u8>> {
         self.log.lock().unwrap().endpoints.push(endpoint.to_owned());
         match endpoint {
             "proto-ver" => Some(self.proto_ver().into_bytes()),
