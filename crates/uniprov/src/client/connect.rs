@@ -6,6 +6,7 @@ use super::error::ClientError;
 use super::options::{DeviceOptions, Target};
 use super::transport::{
     ClientTransport, ConsoleClient, ConsoleClientConfig, HttpClient, HttpClientConfig,
+    TransportError,
 };
 
 /// Opens the transport for `target`. HTTP connects (TCP) here; BLE scans, connects and
@@ -14,7 +15,11 @@ pub async fn open(
     target: &Target,
     options: &DeviceOptions,
 ) -> Result<Box<dyn ClientTransport>, ClientError> {
-    let unreachable = ClientError::Unreachable;
+    // A malformed address is the caller's mistake; everything else means "cannot reach".
+    let unreachable = |error: TransportError| match error {
+        TransportError::Protocol(message) => ClientError::Usage(message),
+        other => ClientError::Unreachable(other),
+    };
     let console = ConsoleClientConfig {
         response_timeout: Some(options.request_timeout),
         ..ConsoleClientConfig::default()
