@@ -259,3 +259,34 @@ async fn interactive_client_prints_like_esp_prov_and_reads_typed_hex() {
     assert!(printed
         .starts_with("Client->Device msg : prov-session 0 0102\nEnter device->client msg : "));
 }
+
+#[tokio::test]
+async fn serial_client_talks_to_an_echoing_device_over_a_pty() {
+    use tokio_serial::SerialPort;
+    let (master, slave) = tokio_serial::SerialStream::pair().expect("pty pair");
+    let path = slave.name().expect("pty path");
+    // The pair's slave holds the port's lock; the client opens the same pty by path instead.
+    drop(slave);
+    let mut client =
+        ConsoleClient::serial(&path, 115_200, ConsoleClientConfig::default()).expect("open");
+    let (queue, _seen) = spawn_echo_manager();
+    let (device_in, device_out) = tokio::io::split(master);
+    let console = ConsoleTransport::new(ConsoleConfig {
+        echo: true,
+        ..ConsoleConfig::default()
+    });
+    tokio::spawn(console.serve(device_in, device_out, queue, std::future::pending()));
+    assert_eq!(
+        client
+            .request("prov-session", b"\x01\x02")
+            .await
+            .expect("echo"),
+        [1, 2]
+    );
+    let refused = client.request("prov-session", b"refuse").await;
+    assert!(
+        matches!(refused, Err(TransportError::ClosedWithoutResponse)),
+        "{refused:?}"
+    );
+    assert_eq!(client.request("proto-ver", b"v").await.expect("echo"), b"v");
+}

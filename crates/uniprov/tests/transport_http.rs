@@ -330,3 +330,57 @@ async fn idle_and_slow_connections_are_closed() {
     let closed = tokio::time::timeout(PATIENCE, assert_closed_silently(&mut slow)).await;
     assert!(closed.is_ok(), "slow connection stayed open");
 }
+
+#[tokio::test]
+async fn serve_returns_after_shutdown_even_with_an_idle_connection_open() {
+    let (queue, _seen) = spawn_echo_manager();
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let transport = HttpTransport::new(HttpConfig::default(), queue);
+    let server = tokio::spawn(transport.serve(listener, async move {
+        let _ = stopped.await;
+    }));
+    let mut idle = TcpStream::connect(addr).await.expect("connect");
+    idle.write_all(&post("proto-ver", "", b"x"))
+        .await
+        .expect("send");
+    read_response(&mut idle).await;
+    stop.send(()).expect("server running");
+    let finished = tokio::time::timeout(PATIENCE, server).await;
+    assert!(matches!(finished, Ok(Ok(()))), "serve did not return");
+    let closed = tokio::time::timeout(PATIENCE, assert_closed_silently(&mut idle)).await;
+    assert!(closed.is_ok());
+}
+
+#[tokio::test]
+async fn connection_service_mounts_into_an_application_hyper_server() {
+    let (queue, _seen) = spawn_echo_manager();
+    let transport = HttpTransport::new(HttpConfig::default(), queue);
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        // The application's own accept loop and hyper settings.
+        while let Ok((stream, peer)) = listener.accept().await {
+            let service = transport.connection(peer);
+            tokio::spawn(
+                hyper::server::conn::http1::Builder::new()
+                    .title_case_headers(true)
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service),
+            );
+        }
+    });
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    stream
+        .write_all(&post("prov-session", "", b"hello"))
+        .await
+        .expect("send");
+    let (head, body) = read_response(&mut stream).await;
+    assert!(cookie_in(&head).is_some(), "{head}");
+    assert_eq!(body, b"hello");
+    stream
+        .write_all(&post("prov-session", "", b"refuse"))
+        .await
+        .expect("send");
+    assert_closed_silently(&mut stream).await;
+}

@@ -52,8 +52,13 @@ type Writer = Box<dyn AsyncWrite + Send + Unpin>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
     Interactive,
+    /// Output framed by prompts. `echoed`: the device echoes typed lines (serial consoles), so
+    /// the output of a request is recognised by the echo of its line and anything before it
+    /// (boot messages, stale prompts) is skipped. Without echo, the device's first prompt is
+    /// awaited once (`synced`) and each request's output is the next prompt-terminated chunk.
     Prompted {
         line_end: &'static str,
+        echoed: bool,
         synced: bool,
     },
 }
@@ -96,6 +101,7 @@ impl ConsoleClient {
     ) -> Self {
         let mode = Mode::Prompted {
             line_end: "\n",
+            echoed: false,
             synced: false,
         };
         let mut client = Self::new(
@@ -128,8 +134,10 @@ impl ConsoleClient {
     }
 
     /// Opens the serial port `path` at `baud` (8N1) and talks to the console behind it. Lines
-    /// end with CR LF; the device's echo of them is ignored. Stale input is discarded and an
-    /// empty line sent to get a fresh prompt before the first request.
+    /// end with CR LF. The device must echo typed characters, as serial consoles do (ESP-IDF's,
+    /// and uniprov's with `ConsoleConfig::echo`): a request's output is the prompt-terminated
+    /// chunk that contains the echo of `<endpoint> <session> `, so boot messages and stale
+    /// prompts before it are skipped instead of being mistaken for an answer.
     pub fn serial(
         path: &str,
         baud: u32,
@@ -148,7 +156,8 @@ impl ConsoleClient {
         let mut client = Self::prompted(reader, writer, config);
         client.mode = Mode::Prompted {
             line_end: "\r\n",
-            synced: false,
+            echoed: true,
+            synced: true,
         };
         Ok(client)
     }
@@ -190,22 +199,55 @@ impl ConsoleClient {
     }
 
     async fn prompted_request(&mut self, line: String) -> Result<Vec<u8>, TransportError> {
-        let Mode::Prompted { line_end, synced } = self.mode else {
+        let limit = self.config.response_timeout;
+        let exchange = self.prompted_exchange(line);
+        let output = match limit {
+            Some(limit) => tokio::time::timeout(limit, exchange)
+                .await
+                .map_err(|_| TransportError::Timeout)??,
+            None => exchange.await?,
+        };
+        response_in(&output)?.ok_or(TransportError::ClosedWithoutResponse)
+    }
+
+    /// Writes `line` and returns the device's output for it, up to the next prompt.
+    async fn prompted_exchange(&mut self, line: String) -> Result<Vec<u8>, TransportError> {
+        let Mode::Prompted {
+            line_end,
+            echoed,
+            synced,
+        } = self.mode
+        else {
             return Err(TransportError::Protocol("not a prompted console".into()));
         };
         if !synced {
-            if line_end == "\r\n" {
-                self.write_line("").await?;
-            }
             self.read_until_prompt().await?;
             self.mode = Mode::Prompted {
                 line_end,
+                echoed,
                 synced: true,
             };
         }
         self.write_line(&line).await?;
-        let output = self.read_until_prompt().await?;
-        response_in(&output)?.ok_or(TransportError::ClosedWithoutResponse)
+        if !echoed {
+            return self.read_until_prompt().await;
+        }
+        let prefix_end = line.rfind(' ').map_or(line.len(), |at| at + 1);
+        let needle = line
+            .as_bytes()
+            .get(..prefix_end)
+            .unwrap_or_default()
+            .to_vec();
+        loop {
+            let output = self.read_until_prompt().await?;
+            if find(&output, &needle).is_some() {
+                return Ok(output);
+            }
+            tracing::debug!(
+                len = output.len(),
+                "skipping console output before the echo"
+            );
+        }
     }
 
     async fn write_line(&mut self, line: &str) -> Result<(), TransportError> {
@@ -221,13 +263,7 @@ impl ConsoleClient {
 
     /// The device's output before its next prompt (without the prompt's leading `\n`).
     async fn read_until_prompt(&mut self) -> Result<Vec<u8>, TransportError> {
-        let read = read_until_prompt(&mut self.reader, &mut self.pending, self.config.max_output);
-        match self.config.response_timeout {
-            Some(limit) => tokio::time::timeout(limit, read)
-                .await
-                .map_err(|_| TransportError::Timeout)?,
-            None => read.await,
-        }
+        read_until_prompt(&mut self.reader, &mut self.pending, self.config.max_output).await
     }
 }
 
@@ -278,6 +314,9 @@ async fn read_until_prompt(
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
     haystack
         .windows(needle.len())
         .position(|window| window == needle)

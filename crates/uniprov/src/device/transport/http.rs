@@ -15,8 +15,18 @@
 //!
 //! Unknown endpoints are forwarded like any other; the manager refuses them.
 //!
-//! Sessions follow [`super::http_sessions`]: several concurrent cookie sessions instead of
-//! ESP-IDF's one.
+//! Sessions (ESP-IDF's rules, but several at once instead of one, §7 item 10):
+//!
+//! * a `Cookie` header whose **entire value** is `session=<decimal cookie>` of a live session
+//!   continues that session, from any connection; any other `Cookie` header (attributes,
+//!   several cookies, leading zeros, an unknown or forgotten id) starts a new session, even on
+//!   a connection bound to one;
+//! * without a `Cookie` header, a request continues the session of its connection;
+//! * otherwise a new session starts with a random cookie, announced by `Set-Cookie` on that
+//!   request's response (whatever the endpoint, even `proto-ver`);
+//! * at most [`HttpConfig::max_tracked_sessions`] sessions are remembered; the least recently
+//!   used one is forgotten ([`TransportEvent::SessionClosed`]) to make room. Closing a
+//!   connection forgets nothing: the cookie keeps the session.
 //!
 //! # Mounting into your own server
 //!
