@@ -52,7 +52,9 @@ fn provision(c: &mut Criterion) {
         })
     });
     let address = runtime.block_on(spawn_http_device(config()));
-    let target = Target::Http { authority: address.to_string() };
+    let target = Target::Http {
+        authority: address.to_string(),
+    };
     group.bench_function("loopback_http", |b| {
         b.to_async(&runtime).iter(|| async {
             let options = DeviceOptions::default();
