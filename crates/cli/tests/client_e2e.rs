@@ -1,11 +1,8 @@
 //! End-to-end: the `uniprov` binary's client subcommands against the `uniprov device`
 //! binary (simulated radio) over loopback HTTP and over a console child process.
 //!
-//! Gated behind the `client-e2e` feature until the `device` subcommand is wired into
-//! `main.rs`; the integrator removes the gate (or enables the feature in `scripts/test.sh`).
 //! Every flag of `uniprov device` used here is in [`DeviceCmd::args`], so adapting to the
 //! device CLI's final spelling is a one-place change.
-#![cfg(feature = "client-e2e")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader, Write};
