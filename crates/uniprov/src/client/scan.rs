@@ -57,29 +57,15 @@ impl Device {
             |r| matches!(r, ScanReply::WifiStarted),
         )?;
         let count = self.wait_scan(started, false).await?;
-        let page = self.page_size();
-        let mut entries = Vec::new();
-        while (entries.len() as u32) < count {
-            let start_index = entries.len() as u32;
-            let wanted = page.min(count - start_index);
-            let response = self
-                .scan_request(ScanRequest::WifiResult {
-                    start_index,
-                    count: wanted,
-                })
-                .await?;
-            let ScanReply::WifiResult(mut got) = response.reply else {
-                return Err(ClientError::UnexpectedResponse(SCAN_ENDPOINT));
-            };
-            got.truncate(wanted as usize);
-            let short = got.len() < wanted as usize;
-            entries.append(&mut got);
-            if response.status != Status::Success || short {
-                debug!(status = ?response.status, have = entries.len(), count, "scan results ended early");
-                break;
-            }
-        }
-        Ok(entries)
+        self.fetch_results(
+            count,
+            |start_index, count| ScanRequest::WifiResult { start_index, count },
+            |reply| match reply {
+                ScanReply::WifiResult(entries) => Some(entries),
+                _ => None,
+            },
+        )
+        .await
     }
 
     /// Scans for Thread networks (network_provisioning Thread build).
@@ -105,24 +91,44 @@ impl Device {
             |r| matches!(r, ScanReply::ThreadStarted),
         )?;
         let count = self.wait_scan(started, true).await?;
+        self.fetch_results(
+            count,
+            |start_index, count| ScanRequest::ThreadResult { start_index, count },
+            |reply| match reply {
+                ScanReply::ThreadResult(entries) => Some(entries),
+                _ => None,
+            },
+        )
+        .await
+    }
+
+    /// Fetches `count` results in pages, never asking past `count`; stops early (keeping what
+    /// arrived) when the device answers a short page or a non-success status.
+    async fn fetch_results<T>(
+        &mut self,
+        count: u32,
+        request: impl Fn(u32, u32) -> ScanRequest,
+        entries_of: impl Fn(ScanReply) -> Option<Vec<T>>,
+    ) -> Result<Vec<T>, ClientError> {
         let page = self.page_size();
         let mut entries = Vec::new();
         while (entries.len() as u32) < count {
             let start_index = entries.len() as u32;
             let wanted = page.min(count - start_index);
-            let response = self
-                .scan_request(ScanRequest::ThreadResult {
-                    start_index,
-                    count: wanted,
-                })
-                .await?;
-            let ScanReply::ThreadResult(mut got) = response.reply else {
-                return Err(ClientError::UnexpectedResponse(SCAN_ENDPOINT));
-            };
+            let response = self.scan_request(request(start_index, wanted)).await?;
+            let status = response.status;
+            let mut got =
+                entries_of(response.reply).ok_or(ClientError::UnexpectedResponse(SCAN_ENDPOINT))?;
             got.truncate(wanted as usize);
             let short = got.len() < wanted as usize;
             entries.append(&mut got);
-            if response.status != Status::Success || short {
+            if status != Status::Success || short {
+                debug!(
+                    ?status,
+                    have = entries.len(),
+                    count,
+                    "scan results ended early"
+                );
                 break;
             }
         }
