@@ -11,6 +11,7 @@
 #   UNIPROV_RADIO_LOGS   logs: LOGS/TEST/{console.log,...} (default target/radio)
 #   UNIPROV_BIN          a ready uniprov binary (skips cargo build)
 #   UNIPROV_RADIO_FEATURES  cargo features of uniprov-cli for the build (default: networkmanager)
+#   UNIPROV_PROBE        a ready radio_probe binary (crates/uniprov/examples/radio_probe.rs)
 #   UNIPROV_RADIO_SKIP_APT=1  do not install host packages
 #   SMP MEM TIMEOUT ACCEL   passed to host/vm.sh
 set -u
@@ -39,11 +40,20 @@ if [ -z "$BIN" ]; then
   BIN=$ROOT/target/release/uniprov
 fi
 [ -x "$BIN" ] || { echo "run.sh: $BIN is not an executable" >&2; exit 1; }
+# radio_probe (crates/uniprov/examples): drives one backend without the manager (backend-* tests)
+PROBE=${UNIPROV_PROBE:-}
+if [ -z "$PROBE" ] && [ -z "${UNIPROV_BIN:-}" ]; then
+  say "cargo build --release --example radio_probe"
+  (cd "$ROOT" && cargo build -q --release -p uniprov --example radio_probe --features "${UNIPROV_RADIO_LIB_FEATURES-networkmanager}") \
+    || { echo "run.sh: cargo build of radio_probe failed" >&2; exit 1; }
+  PROBE=$ROOT/target/release/examples/radio_probe
+fi
 
 declare -a SUMMARY; failed=0
 for t in "${TESTS[@]}"; do
   d=$LOGS/$t; rm -rf "$d"; mkdir -p "$d/share" "$d/out"
   cp "$R"/guest/*.sh "$d/share/"; cp "$BIN" "$d/share/uniprov"
+  [ -n "$PROBE" ] && cp "$PROBE" "$d/share/radio_probe"
   s=$SECONDS
   TIMEOUT=${TIMEOUT:-600} bash "$R/host/vm.sh" "$CACHE/image" "$d/share" "$d/out" "$t.sh" > "$d/console.log" 2>&1
   rc=$?
