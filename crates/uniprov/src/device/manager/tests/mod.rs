@@ -1,0 +1,255 @@
+//! Manager tests: every rule of PROTOCOL.md §10 / §11 on a virtual clock.
+//!
+//! Actions are compared as short strings (`"connect HomeNetwork"`, `"emit CredSuccess"`), since
+//! actions own secrets and are deliberately not `PartialEq`.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+use uniprov_core::messages::config::{ConfigRequest, ConfigResponse};
+use uniprov_core::messages::ctrl::CtrlRequest;
+use uniprov_core::messages::scan::{ScanRequest, ScanResponse};
+use uniprov_core::messages::{
+    AuthMode, NetworkKind, Status, ThreadStatus, WifiConnected, WifiCredentials, WifiStatus,
+};
+use uniprov_core::Secret;
+
+use super::*;
+use crate::device::network::{DisconnectReason, NetworkEvent};
+
+mod lifecycle;
+mod random;
+mod scan;
+mod sim_flow;
+mod thread;
+mod wifi;
+
+/// A one-line description of an action.
+pub(super) fn show(action: &Action) -> String {
+    let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    match action {
+        Action::StartTransport => "start_transport".into(),
+        Action::RegisterProvisioningEndpoints => "register_prov".into(),
+        Action::RemoveProvisioningEndpoints => "remove_prov".into(),
+        Action::StopTransport => "stop_transport".into(),
+        Action::Connect(c) => format!("connect {}", lossy(&c.ssid)),
+        Action::AttachThread(_) => "attach".into(),
+        Action::Disconnect => "disconnect".into(),
+        Action::StartWifiScan(_) => "wifi_scan".into(),
+        Action::StartThreadScan(_) => "thread_scan".into(),
+        Action::PersistWifi(c) => format!("persist_wifi {}", lossy(&c.ssid)),
+        Action::PersistThread(_) => "persist_thread".into(),
+        Action::ForgetCredentials => "forget".into(),
+        Action::Emit(e) => format!("emit {e:?}"),
+    }
+}
+
+pub(super) fn shows(actions: &[Action]) -> Vec<String> {
+    actions.iter().map(show).collect()
+}
+
+pub(super) fn creds(ssid: &str, pass: &str) -> WifiCredentials {
+    WifiCredentials {
+        ssid: ssid.as_bytes().to_vec(),
+        passphrase: Secret::new(pass.as_bytes().to_vec()),
+        bssid: Vec::new(),
+        channel: 0,
+    }
+}
+
+pub(super) fn connected(ssid: &str) -> NetworkEvent {
+    NetworkEvent::Connected(connected_info(ssid))
+}
+
+pub(super) fn connected_info(ssid: &str) -> WifiConnected {
+    WifiConnected {
+        ip4_addr: "192.168.1.100".into(),
+        auth_mode: AuthMode::WPA2_PSK,
+        ssid: ssid.as_bytes().to_vec(),
+        bssid: vec![0x24, 0x0a, 0xc4, 0, 0, 1],
+        channel: 6,
+    }
+}
+
+pub(super) fn disconnected(reason: DisconnectReason) -> NetworkEvent {
+    NetworkEvent::Disconnected { reason }
+}
+
+/// A manager on a virtual clock.
+pub(super) struct H {
+    pub m: Manager,
+    pub now: Instant,
+}
+
+impl H {
+    /// A started manager with `config`.
+    pub fn started(config: ManagerConfig) -> Self {
+        let (m, _) = Manager::new(config);
+        let mut h = H {
+            m,
+            now: Instant::now(),
+        };
+        h.m.start(h.now).expect("start");
+        h
+    }
+
+    /// A started Wi-Fi manager with ESP's defaults.
+    pub fn wifi() -> Self {
+        H::started(ManagerConfig::default())
+    }
+
+    /// A started Wi-Fi manager without auto-stop.
+    pub fn no_auto_stop() -> Self {
+        H::started(ManagerConfig {
+            auto_stop: AutoStop::Disabled,
+            ..ManagerConfig::default()
+        })
+    }
+
+    pub fn config(&mut self, request: ConfigRequest) -> (ConfigResponse, Vec<String>) {
+        let (response, actions) = self.m.handle_config(request, self.now);
+        (response, shows(&actions))
+    }
+
+    pub fn set(&mut self, ssid: &str, pass: &str) -> Status {
+        match self.config(ConfigRequest::SetWifiConfig(creds(ssid, pass))) {
+            (ConfigResponse::SetWifiConfig(status), actions) if actions.is_empty() => status,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    pub fn apply(&mut self) -> (Status, Vec<String>) {
+        match self.config(ConfigRequest::ApplyWifiConfig) {
+            (ConfigResponse::ApplyWifiConfig(status), actions) => (status, actions),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    /// SetConfig + ApplyConfig, both expected to succeed.
+    pub fn provision(&mut self, ssid: &str, pass: &str) -> Vec<String> {
+        assert_eq!(self.set(ssid, pass), Status::Success);
+        let (status, actions) = self.apply();
+        assert_eq!(status, Status::Success);
+        actions
+    }
+
+    /// GetStatus with its status.
+    pub fn wifi_status(&mut self) -> (Status, WifiStatus) {
+        match self.config(ConfigRequest::GetWifiStatus) {
+            (ConfigResponse::WifiStatus { status, state }, actions) if actions.is_empty() => {
+                (status, state)
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    /// GetStatus, expected to succeed.
+    pub fn status(&mut self) -> WifiStatus {
+        let (status, state) = self.wifi_status();
+        assert_eq!(status, Status::Success);
+        state
+    }
+
+    pub fn thread_status(&mut self) -> (Status, ThreadStatus) {
+        match self.config(ConfigRequest::GetThreadStatus) {
+            (ConfigResponse::ThreadStatus { status, state }, actions) if actions.is_empty() => {
+                (status, state)
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    pub fn event(&mut self, event: NetworkEvent) -> Vec<String> {
+        shows(&self.m.on_network_event(event, self.now))
+    }
+
+    pub fn ctrl(&mut self, request: CtrlRequest) -> (Status, Vec<String>) {
+        let (response, actions) = self.m.handle_ctrl(request, self.now);
+        assert_eq!(response.request, request);
+        (response.status, shows(&actions))
+    }
+
+    pub fn scan(&mut self, request: ScanRequest) -> (ScanOutcome, Vec<String>) {
+        let (outcome, actions) = self.m.handle_scan(request, self.now);
+        (outcome, shows(&actions))
+    }
+
+    /// A scan request that is answered at once.
+    pub fn scan_reply(&mut self, request: ScanRequest) -> ScanResponse {
+        match self.scan(request) {
+            (ScanOutcome::Reply(response), _) => response,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    /// Moves the clock forward by `by`, firing every timer at its deadline.
+    pub fn advance(&mut self, by: Duration) -> Vec<String> {
+        let target = self.now + by;
+        let mut out = Vec::new();
+        while let Some(at) = self.m.poll_timeout().filter(|at| *at <= target) {
+            self.now = self.now.max(at);
+            out.extend(shows(&self.m.on_timer(self.now)));
+        }
+        self.now = target;
+        out
+    }
+}
+
+/// `"emit <event>"`.
+pub(super) fn emit(event: ProvEvent) -> String {
+    show(&Action::Emit(event))
+}
+
+#[test]
+fn config_defaults_follow_esp() {
+    let c = ManagerConfig::default();
+    assert_eq!(c.network, NetworkKind::Wifi);
+    assert_eq!(c.mode, Mode::Full);
+    assert_eq!(
+        c.auto_stop,
+        AutoStop::Enabled {
+            timeout: Duration::from_secs(30)
+        }
+    );
+    assert_eq!(c.cleanup_delay, Duration::from_millis(1000));
+    assert_eq!(c.scan_cap(), 16);
+    assert_eq!(c.wifi_conn_attempts, 0);
+    assert_eq!(c.thread_attach_timeout, Duration::from_secs(20));
+    let tiny = ManagerConfig {
+        cleanup_delay: Duration::ZERO,
+        scan_max_entries: 0,
+        ..c
+    };
+    assert_eq!(tiny.effective_cleanup_delay(), Duration::from_millis(100));
+    assert_eq!(tiny.scan_cap(), 1);
+}
+
+#[test]
+fn events_serialize_without_secrets() {
+    let json = |e: ProvEvent| serde_json::to_string(&e).expect("json");
+    assert_eq!(json(ProvEvent::Init), r#"{"event":"init"}"#);
+    assert_eq!(
+        json(ProvEvent::CredRecv {
+            ssid: "HomeNetwork".into()
+        }),
+        r#"{"event":"cred_recv","ssid":"HomeNetwork"}"#
+    );
+    assert_eq!(
+        json(ProvEvent::CredFail {
+            reason: uniprov_core::messages::WifiFailReason::AuthError
+        }),
+        r#"{"event":"cred_fail","reason":"auth_error"}"#
+    );
+    assert_eq!(
+        json(ProvEvent::ThreadDatasetFail {
+            reason: uniprov_core::messages::ThreadFailReason::NetworkNotFound
+        }),
+        r#"{"event":"thread_dataset_fail","reason":"network_not_found"}"#
+    );
+    let mut h = H::wifi();
+    let set = ConfigRequest::SetWifiConfig(creds("HomeNetwork", "password123"));
+    h.m.handle_config(set, h.now);
+    let (_, actions) = h.m.handle_config(ConfigRequest::ApplyWifiConfig, h.now);
+    let debug = format!("{actions:?}");
+    assert!(debug.contains("HomeNetwork") && !debug.contains("password123"));
+}

@@ -1,0 +1,147 @@
+//! Thread: SetThreadConfig, ApplyThreadConfig, GetThreadStatus, attach outcome (PROTOCOL.md §10.7).
+
+use tokio::time::Instant;
+use uniprov_core::messages::{
+    config::ConfigResponse, NetworkKind, Status, ThreadAttached, ThreadFailReason, ThreadStatus,
+};
+use uniprov_core::Secret;
+
+use super::{Action, Manager, ProvEvent, ProvState};
+use crate::device::network::dataset;
+
+/// The Thread interface as the manager sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(super) enum Link {
+    /// No attempt since start / reset.
+    #[default]
+    Idle,
+    /// Attaching.
+    Attaching,
+    /// Attached.
+    Attached(ThreadAttached),
+    /// Failed (`DETACHED` with a reason).
+    Failed(ThreadFailReason),
+}
+
+/// The Thread part of the manager.
+#[derive(Debug, Default)]
+pub(super) struct ThreadSide {
+    /// What SetThreadConfig stored.
+    scratch: Option<Secret<Vec<u8>>>,
+    /// The applied dataset, persisted on success.
+    attempt: Option<Secret<Vec<u8>>>,
+    pub(super) link: Link,
+    /// ESP's 20 s attach timer.
+    pub(super) attach_deadline: Option<Instant>,
+}
+
+impl ThreadSide {
+    /// Forgets the applied dataset (ctrl reset / reprov).
+    pub(super) fn clear_attempt(&mut self) {
+        self.attempt = None;
+        self.link = Link::Idle;
+        self.attach_deadline = None;
+    }
+}
+
+impl Manager {
+    /// CmdSetThreadConfig: a dataset over 254 bytes is InvalidArgument; TLVs are checked at Apply.
+    pub(super) fn set_thread_dataset(&mut self, tlvs: Secret<Vec<u8>>) -> Status {
+        if let Err(status) = self.precheck(NetworkKind::Thread) {
+            return status;
+        }
+        if tlvs.expose().len() > dataset::MAX_DATASET_LEN {
+            return Status::InvalidArgument;
+        }
+        self.thread.scratch = Some(tlvs);
+        Status::Success
+    }
+
+    /// CmdApplyThreadConfig: invalid TLVs → FAIL + DATASET_FAIL(DatasetInvalid) and InternalError;
+    /// else attach, start the attach timer, DATASET_RECV.
+    pub(super) fn apply_thread_config(&mut self, now: Instant) -> (Status, Vec<Action>) {
+        if let Err(status) = self.precheck(NetworkKind::Thread) {
+            return (status, Vec::new());
+        }
+        let Some(tlvs) = self.thread.scratch.take() else {
+            return (Status::InternalError, Vec::new());
+        };
+        if self.state >= ProvState::CredRecv {
+            return (Status::InternalError, Vec::new());
+        }
+        if dataset::parse(tlvs.expose()).is_err() {
+            let reason = ThreadFailReason::DatasetInvalid;
+            self.state = ProvState::Fail;
+            self.thread.link = Link::Failed(reason);
+            let event = Action::Emit(ProvEvent::ThreadDatasetFail { reason });
+            return (Status::InternalError, vec![event]);
+        }
+        let actions = vec![
+            Action::AttachThread(tlvs.duplicate()),
+            Action::Emit(ProvEvent::ThreadDatasetRecv),
+        ];
+        self.thread.attempt = Some(tlvs);
+        self.thread.link = Link::Attaching;
+        self.thread.attach_deadline = Some(now + self.config.thread_attach_timeout);
+        self.state = ProvState::CredRecv;
+        (Status::Success, actions)
+    }
+
+    /// CmdGetThreadStatus; Attached triggers `done()` like Wi-Fi's Connected.
+    pub(super) fn get_thread_status(&mut self, now: Instant) -> (ConfigResponse, Vec<Action>) {
+        let state = match &self.thread.link {
+            Link::Idle | Link::Attaching => ThreadStatus::Attaching,
+            Link::Attached(info) => ThreadStatus::Attached(info.clone()),
+            Link::Failed(reason) => ThreadStatus::Failed(*reason),
+        };
+        let status = match self.precheck(NetworkKind::Thread) {
+            Ok(()) => Status::Success,
+            Err(status) => {
+                let state = ThreadStatus::Attaching;
+                return (ConfigResponse::ThreadStatus { status, state }, Vec::new());
+            }
+        };
+        if matches!(state, ThreadStatus::Attached(_)) {
+            self.done(now);
+        }
+        (ConfigResponse::ThreadStatus { status, state }, Vec::new())
+    }
+
+    /// The interface attached: SUCCESS, persist the dataset, auto-stop timer, DATASET_SUCCESS.
+    pub(super) fn thread_attached(&mut self, info: ThreadAttached, now: Instant) -> Vec<Action> {
+        if self.state != ProvState::CredRecv {
+            return Vec::new();
+        }
+        self.thread.attach_deadline = None;
+        self.thread.link = Link::Attached(info);
+        self.state = ProvState::Success;
+        self.arm_auto_stop(now);
+        let mut actions = Vec::new();
+        if let Some(tlvs) = &self.thread.attempt {
+            actions.push(Action::PersistThread(tlvs.duplicate()));
+        }
+        actions.push(Action::Emit(ProvEvent::ThreadDatasetSuccess));
+        actions
+    }
+
+    /// The backend reports a failure: FAIL, DATASET_FAIL.
+    pub(super) fn thread_failed(&mut self, reason: ThreadFailReason) -> Vec<Action> {
+        if self.state != ProvState::CredRecv {
+            return Vec::new();
+        }
+        self.thread.attach_deadline = None;
+        self.thread.link = Link::Failed(reason);
+        self.state = ProvState::Fail;
+        vec![Action::Emit(ProvEvent::ThreadDatasetFail { reason })]
+    }
+
+    /// The attach timer fired: NetworkNotFound; the interface stops trying.
+    pub(super) fn thread_attach_timed_out(&mut self, _now: Instant) -> Vec<Action> {
+        self.thread.attach_deadline = None;
+        let mut actions = self.thread_failed(ThreadFailReason::NetworkNotFound);
+        if !actions.is_empty() {
+            actions.insert(0, Action::Disconnect);
+        }
+        actions
+    }
+}

@@ -1,0 +1,11 @@
+//! The device side: turns this machine into a device that esp_prov and the phone apps can
+//! provision (PROTOCOL.md §10, §11).
+//!
+//! * [`network`]: the [`network::NetworkBackend`] trait (scan, connect, events, persist) and the
+//!   simulated radio.
+//! * [`storage`]: the state directory (credentials, sec2 salt and verifier), written atomically.
+//! * [`manager`]: the provisioning manager, a synchronous sans-IO state machine.
+
+pub mod manager;
+pub mod network;
+pub mod storage;
