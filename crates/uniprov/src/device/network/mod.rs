@@ -41,8 +41,11 @@ use uniprov_core::messages::{
 };
 use uniprov_core::Secret;
 
+pub mod authmode;
 pub mod dataset;
 pub mod sim;
+#[cfg(target_os = "linux")]
+pub mod wpa_supplicant;
 
 pub use dataset::{DatasetError, DatasetInfo};
 
