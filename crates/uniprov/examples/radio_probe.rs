@@ -27,7 +27,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some("scan") => {
             for e in backend.scan_wifi(WifiScanParams::default()).await? {
                 let ssid = String::from_utf8_lossy(&e.ssid);
-                println!("scan {ssid} ch={} rssi={} auth={}", e.channel, e.rssi, e.auth.0);
+                println!(
+                    "scan {ssid} ch={} rssi={} auth={}",
+                    e.channel, e.rssi, e.auth.0
+                );
             }
         }
         Some("connect") => {
@@ -42,7 +45,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             backend.connect_wifi(&creds).await?;
             let ev = tokio::time::timeout(Duration::from_secs(120), rx.recv()).await??;
             println!("event {ev:?}");
-            if matches!(ev, NetworkEvent::Connected(_)) && cmd.get(3).is_some_and(|c| c == "persist") {
+            if matches!(ev, NetworkEvent::Connected(_))
+                && cmd.get(3).is_some_and(|c| c == "persist")
+            {
                 backend.persist_wifi(&creds).await?;
                 println!("persisted");
             }
@@ -62,6 +67,12 @@ async fn open(setup: &[String]) -> Result<Arc<dyn NetworkBackend>, Box<dyn std::
                 cfg.dhcp_command = Some(setup[3..].to_vec());
             }
             Ok(Arc::new(WpaSupplicant::open(cfg).await?))
+        }
+        #[cfg(all(target_os = "linux", feature = "networkmanager"))]
+        Some("networkmanager") => {
+            use uniprov::device::network::networkmanager::{NetworkManager, NmConfig};
+            let cfg = NmConfig::new(setup.get(1).ok_or("interface")?);
+            Ok(Arc::new(NetworkManager::open(cfg).await?))
         }
         _ => Err("unknown radio".into()),
     }
