@@ -73,3 +73,46 @@ finish() {
   echo "SUMMARY passed=$PASSES failed=$FAILS"
   [ "$FAILS" = 0 ] && [ "$PASSES" -gt 0 ]
 }
+
+# ---- end to end: `uniprov device` provisioned by `uniprov provision` over HTTP on loopback ----
+# The device and client flags are in DEVICE_FLAGS / CLIENT_FLAGS so they can follow the CLI.
+SEC2_USER=${SEC2_USER:-wifiprov}; SEC2_PWD=${SEC2_PWD:-abcd1234}; PORT=${PORT:-8080}
+CLIENT_FLAGS=${CLIENT_FLAGS:---transport httpd --service-name 127.0.0.1:$PORT --sec-ver 2 --sec2-username $SEC2_USER --sec2-pwd $SEC2_PWD}
+
+# device_up RADIO [extra device flags...]: start `uniprov device` in the background
+device_up() { local radio=$1; shift
+  local flags=${DEVICE_FLAGS:---transport http --listen 127.0.0.1:$PORT --sec-ver 2 --sec2-username $SEC2_USER --sec2-pwd $SEC2_PWD --state-dir /tmp/uniprov-state --no-auto-stop}
+  # shellcheck disable=SC2086
+  RUST_LOG=${RUST_LOG:-debug} "$UNIPROV" device --radio "$radio" --wifi-iface wlan1 "$@" $flags > "$LOG/device.log" 2>&1 &
+  echo $! > /run/uniprov-device.pid
+  wait_for 20 sh -c "exec 3<>/dev/tcp/127.0.0.1/$PORT"
+}
+
+# client CMD... : run the uniprov client (output in /tmp/client.out, also printed)
+client() {
+  # shellcheck disable=SC2086
+  timeout 180 "$UNIPROV" "$@" $CLIENT_FLAGS > /tmp/client.out 2>&1; local rc=$?
+  sed 's/^/    client: /' /tmp/client.out; return $rc
+}
+
+# provision_flow: the scenario both radios must pass (§10.2, §10.3):
+# unknown SSID -> NetworkNotFound, ctrl reset, wrong passphrase -> AuthError, ctrl reset,
+# right passphrase -> connected with a DHCP address.
+provision_flow() {
+  local t
+  t=$(now); client provision --ssid no-such-ssid --passphrase "$PSK"
+  check "unknown SSID: provision fails" test $? != 0
+  check "unknown SSID: NetworkNotFound reported" grep -qiE 'network ?not ?found|NetworkNotFound|not found' /tmp/client.out
+  echo "T unknown SSID $(since "$t")s"
+  check "ctrl reset after NetworkNotFound" client ctrl reset
+  t=$(now); client provision --ssid "$SSID" --passphrase wrong-passphrase-1
+  check "wrong passphrase: provision fails" test $? != 0
+  check "wrong passphrase: AuthError reported" grep -qiE 'auth ?error|AuthError|authentication' /tmp/client.out
+  echo "T wrong passphrase $(since "$t")s"
+  check "ctrl reset after AuthError" client ctrl reset
+  t=$(now)
+  check "right passphrase: provisioned" client provision --ssid "$SSID" --passphrase "$PSK"
+  echo "T right passphrase $(since "$t")s"
+  check "station has a DHCP address" sh -c "ip -4 addr show dev wlan1 | grep -q 'inet 192.168.77.'"
+  check "no passphrase in the device log" sh -c "! grep -q -e '$PSK' -e '$SEC2_PWD' $LOG/device.log"
+}

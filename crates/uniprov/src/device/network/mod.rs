@@ -43,6 +43,8 @@ use uniprov_core::Secret;
 
 pub mod authmode;
 pub mod dataset;
+#[cfg(target_os = "linux")]
+pub mod linux;
 #[cfg(all(target_os = "linux", feature = "networkmanager"))]
 pub mod networkmanager;
 pub mod sim;
