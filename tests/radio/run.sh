@@ -51,6 +51,13 @@ fi
 
 declare -a SUMMARY; failed=0
 for t in "${TESTS[@]}"; do
+  # A guest script may say "# needs: device" (the `uniprov device` subcommand) or
+  # "# needs: probe" (radio_probe); without it the test is skipped, not failed.
+  needs=$(sed -n 's/^# needs: //p' "$R/guest/$t.sh")
+  why=""
+  case " $needs " in *" device "*) "$BIN" device --help >/dev/null 2>&1 || why="this uniprov has no device command";; esac
+  case " $needs " in *" probe "*) [ -n "$PROBE" ] || why="no radio_probe (set UNIPROV_PROBE)";; esac
+  if [ -n "$why" ]; then SUMMARY+=("SKIP $t ($why)"); say "SKIP $t: $why"; continue; fi
   d=$LOGS/$t; rm -rf "$d"; mkdir -p "$d/share" "$d/out"
   cp "$R"/guest/*.sh "$d/share/"; cp "$BIN" "$d/share/uniprov"
   [ -n "$PROBE" ] && cp "$PROBE" "$d/share/radio_probe"

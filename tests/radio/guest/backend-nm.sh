@@ -2,6 +2,7 @@
 # scan, wrong passphrase -> AuthFailed, unknown SSID -> NoApFound, right -> Connected with a DHCP
 # address, persist -> a profile on disk with autoconnect; failures leave no profile; an unrelated
 # profile is never touched.
+# needs: probe
 . /mnt/host/lib.sh
 PROBE=/mnt/host/radio_probe
 N="$PROBE networkmanager wlan1 --"

@@ -1,6 +1,7 @@
 # The wpa_supplicant backend against the real daemon, without the manager (examples/radio_probe):
 # scan, wrong passphrase -> AuthFailed, unknown SSID -> NoApFound, right -> Connected with a DHCP
 # address (udhcpc hook), persist -> SAVE_CONFIG; failed attempts leave no network behind.
+# needs: probe
 . /mnt/host/lib.sh
 PROBE=/mnt/host/radio_probe
 W="$PROBE wpa-supplicant /run/wpa_supplicant/wlan1 --dhcp udhcpc -i {iface} -n -q -t 5 -T 2 --"

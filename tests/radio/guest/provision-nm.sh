@@ -1,5 +1,6 @@
 # End to end with NetworkManager: `uniprov device --radio networkmanager` in the VM, provisioned by
 # `uniprov provision` over HTTP on loopback with security 2 (see provision_flow in lib.sh).
+# needs: device
 . /mnt/host/lib.sh
 radios_up && ap_up && nm_up || { fail "lab setup"; finish; exit 1; }
 nmcli con add type wifi ifname wlan1 con-name bystander ssid other-net autoconnect no >/dev/null

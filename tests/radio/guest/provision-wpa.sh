@@ -1,5 +1,6 @@
 # End to end with wpa_supplicant: `uniprov device --radio wpa-supplicant` (udhcpc as the DHCP
 # hook) in the VM, provisioned by `uniprov provision` over HTTP on loopback with security 2.
+# needs: device
 . /mnt/host/lib.sh
 radios_up && ap_up && wpas_up || { fail "lab setup"; finish; exit 1; }
 check "uniprov device --radio wpa-supplicant is up" device_up wpa-supplicant \
