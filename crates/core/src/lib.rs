@@ -14,10 +14,15 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod ble;
 pub mod entropy;
 pub mod messages;
 pub mod proto;
+pub mod proto_ver;
+pub mod qr;
+pub mod protocomm;
 pub mod secret;
+pub mod security;
 
 pub use entropy::Entropy;
 pub use secret::Secret;

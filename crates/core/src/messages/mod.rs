@@ -21,6 +21,7 @@ pub mod config;
 pub mod ctrl;
 mod error;
 pub mod scan;
+mod wire;
 
 pub use error::DecodeError;
 
@@ -47,7 +48,8 @@ pub enum Status {
 
 /// A Wi-Fi authentication mode. Firmware copies the raw ESP-IDF `wifi_auth_mode_t`, so values
 /// beyond the proto enum (8 = WAPI_PSK ... 16 = WPA_ENTERPRISE) occur and are kept as they are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// The default is `OPEN` (0), the protobuf default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct AuthMode(pub i32);
 
 impl AuthMode {
@@ -89,7 +91,9 @@ impl AuthMode {
             "WPA2_WPA3_ENTERPRISE",
             "WPA_ENTERPRISE",
         ];
-        usize::try_from(self.0).ok().and_then(|i| NAMES.get(i).copied())
+        usize::try_from(self.0)
+            .ok()
+            .and_then(|i| NAMES.get(i).copied())
     }
 }
 
@@ -118,7 +122,10 @@ pub enum WifiFailReason {
 }
 
 /// The connected station's details (`WifiConnectedState`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// The all-empty value ([`Default`]) stands for "connected, no details": what firmware reports
+/// when its status handler fails (§10.3); it is encoded without a `connected` member.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct WifiConnected {
     /// Dotted IPv4 address.
     pub ip4_addr: String,
@@ -162,7 +169,9 @@ pub enum ThreadStatus {
 }
 
 /// Details of an attached Thread network (`ThreadAttachState`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// As for [`WifiConnected`], the all-empty value ([`Default`]) is encoded without a member.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ThreadAttached {
     /// PAN id.
     pub pan_id: u32,
@@ -247,3 +256,6 @@ pub enum NetworkKind {
     /// Thread.
     Thread,
 }
+
+#[cfg(test)]
+mod tests;

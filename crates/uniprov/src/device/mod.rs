@@ -5,7 +5,9 @@
 //!   simulated radio.
 //! * [`storage`]: the state directory (credentials, sec2 salt and verifier), written atomically.
 //! * [`manager`]: the provisioning manager, a synchronous sans-IO state machine.
+//! * [`transport`]: transports that carry requests into the provisioning manager.
 
 pub mod manager;
 pub mod network;
 pub mod storage;
+pub mod transport;

@@ -1,0 +1,3 @@
+//! The client side: transports that carry requests to a device.
+
+pub mod transport;

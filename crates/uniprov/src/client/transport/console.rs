@@ -1,0 +1,367 @@
+//! The console client transport (§9.3, §13) in three modes:
+//!
+//! * **interactive** ([`ConsoleClient::interactive`]), esp_prov's console transport: prints
+//!   `Client->Device msg : <endpoint> 0 <hex>` for a human to type into the device's console and
+//!   reads the device's hex answer back as one line (an empty line is an empty response, end of
+//!   input means the device printed nothing). Session id 0, like esp_prov.
+//! * **exec** ([`ConsoleClient::exec`]): runs the device as a child process and talks to its
+//!   stdin/stdout.
+//! * **serial** ([`ConsoleClient::serial`]): talks to a device console on a serial port.
+//!
+//! exec and serial (and [`ConsoleClient::prompted`] on any byte stream) write
+//! `<endpoint> <session> <hex>` and read the device's output up to its next prompt `\n>> `.
+//! Output that ends with `\r\n<hex>\r\n` is the response; anything else (nothing, or only the
+//! device's echo of the typed line) means the device refused the request. Their session id is
+//! random and non-zero per client.
+
+use std::time::Duration;
+
+use tokio::io::BufReader;
+use tokio::io::{
+    AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt,
+};
+use tokio::process::{Child, Command};
+
+use super::{decode_hex, encode_hex, ClientTransport, TransportError};
+
+/// The device's prompt, by which the end of a response is recognised.
+const PROMPT: &[u8] = b"\n>> ";
+
+/// Settings of the console client.
+#[derive(Debug, Clone)]
+pub struct ConsoleClientConfig {
+    /// Time to wait for the device's output up to its next prompt (`None`: forever).
+    /// Interactive mode never times out.
+    pub response_timeout: Option<Duration>,
+    /// Most output bytes read while waiting for one prompt or one typed line.
+    pub max_output: usize,
+}
+
+impl Default for ConsoleClientConfig {
+    fn default() -> Self {
+        Self {
+            response_timeout: Some(Duration::from_secs(30)),
+            max_output: 1 << 20,
+        }
+    }
+}
+
+type Reader = Box<dyn AsyncBufRead + Send + Unpin>;
+type Writer = Box<dyn AsyncWrite + Send + Unpin>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Interactive,
+    /// Output framed by prompts. `echoed`: the device echoes typed lines (serial consoles), so
+    /// the output of a request is recognised by the echo of its line and anything before it
+    /// (boot messages, stale prompts) is skipped. Without echo, the device's first prompt is
+    /// awaited once (`synced`) and each request's output is the next prompt-terminated chunk.
+    Prompted {
+        line_end: &'static str,
+        echoed: bool,
+        synced: bool,
+    },
+}
+
+/// The console client transport.
+pub struct ConsoleClient {
+    reader: Reader,
+    writer: Writer,
+    mode: Mode,
+    session: u32,
+    config: ConsoleClientConfig,
+    pending: Vec<u8>,
+    _child: Option<Child>,
+}
+
+impl std::fmt::Debug for ConsoleClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsoleClient")
+            .field("mode", &self.mode)
+            .field("session", &self.session)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ConsoleClient {
+    /// esp_prov's manual mode: requests are printed to `writer`, responses typed on `reader`.
+    pub fn interactive(
+        reader: impl AsyncBufRead + Send + Unpin + 'static,
+        writer: impl AsyncWrite + Send + Unpin + 'static,
+    ) -> Self {
+        Self::new(Box::new(reader), Box::new(writer), Mode::Interactive, 0)
+    }
+
+    /// The prompt-framed protocol over any byte stream (a pty, a socket). The device's first
+    /// prompt is awaited before the first request.
+    pub fn prompted(
+        reader: impl AsyncRead + Send + Unpin + 'static,
+        writer: impl AsyncWrite + Send + Unpin + 'static,
+        config: ConsoleClientConfig,
+    ) -> Self {
+        let mode = Mode::Prompted {
+            line_end: "\n",
+            echoed: false,
+            synced: false,
+        };
+        let mut client = Self::new(
+            Box::new(BufReader::new(reader)),
+            Box::new(writer),
+            mode,
+            random_session(),
+        );
+        client.config = config;
+        client
+    }
+
+    /// Starts `command` (stdin and stdout are taken over; stderr is inherited) and talks to its
+    /// console. The child is killed when the client is dropped.
+    pub fn exec(mut command: Command, config: ConsoleClientConfig) -> Result<Self, TransportError> {
+        let target = format!("{:?}", command.as_std().get_program());
+        command
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = command
+            .spawn()
+            .map_err(|source| TransportError::Unreachable { target, source })?;
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err(TransportError::Protocol("child has no stdin/stdout".into()));
+        };
+        let mut client = Self::prompted(stdout, stdin, config);
+        client._child = Some(child);
+        Ok(client)
+    }
+
+    /// Opens the serial port `path` at `baud` (8N1) and talks to the console behind it. Lines
+    /// end with CR LF. The device must echo typed characters, as serial consoles do (ESP-IDF's,
+    /// and uniprov's with `ConsoleConfig::echo`): a request's output is the prompt-terminated
+    /// chunk that contains the echo of `<endpoint> <session> `, so boot messages and stale
+    /// prompts before it are skipped instead of being mistaken for an answer.
+    pub fn serial(
+        path: &str,
+        baud: u32,
+        config: ConsoleClientConfig,
+    ) -> Result<Self, TransportError> {
+        use tokio_serial::SerialPort;
+        let unreachable = |source| TransportError::Unreachable {
+            target: path.to_owned(),
+            source,
+        };
+        let port =
+            crate::device::transport::console::open_serial(path, baud).map_err(unreachable)?;
+        port.clear(tokio_serial::ClearBuffer::Input)
+            .map_err(|error| unreachable(error.into()))?;
+        let (reader, writer) = tokio::io::split(port);
+        let mut client = Self::prompted(reader, writer, config);
+        client.mode = Mode::Prompted {
+            line_end: "\r\n",
+            echoed: true,
+            synced: true,
+        };
+        Ok(client)
+    }
+
+    fn new(reader: Reader, writer: Writer, mode: Mode, session: u32) -> Self {
+        Self {
+            reader,
+            writer,
+            mode,
+            session,
+            config: ConsoleClientConfig::default(),
+            pending: Vec::new(),
+            _child: None,
+        }
+    }
+
+    /// The session id written on every line.
+    pub fn session(&self) -> u32 {
+        self.session
+    }
+
+    async fn interactive_request(&mut self, line: String) -> Result<Vec<u8>, TransportError> {
+        let prompt = format!("Client->Device msg : {line}\nEnter device->client msg : ");
+        self.writer.write_all(prompt.as_bytes()).await?;
+        self.writer.flush().await?;
+        let mut typed = Vec::new();
+        let limit = u64::try_from(self.config.max_output).unwrap_or(u64::MAX);
+        let n = (&mut self.reader)
+            .take(limit)
+            .read_until(b'\n', &mut typed)
+            .await?;
+        if n == 0 {
+            return Err(TransportError::ClosedWithoutResponse);
+        }
+        let text = std::str::from_utf8(&typed)
+            .map_err(|_| TransportError::Protocol("typed response is not text".into()))?;
+        decode_hex(text.trim())
+            .ok_or_else(|| TransportError::Protocol("typed response is not hex".into()))
+    }
+
+    async fn prompted_request(&mut self, line: String) -> Result<Vec<u8>, TransportError> {
+        let limit = self.config.response_timeout;
+        let exchange = self.prompted_exchange(line);
+        let output = match limit {
+            Some(limit) => tokio::time::timeout(limit, exchange)
+                .await
+                .map_err(|_| TransportError::Timeout)??,
+            None => exchange.await?,
+        };
+        response_in(&output)?.ok_or(TransportError::ClosedWithoutResponse)
+    }
+
+    /// Writes `line` and returns the device's output for it, up to the next prompt.
+    async fn prompted_exchange(&mut self, line: String) -> Result<Vec<u8>, TransportError> {
+        let Mode::Prompted {
+            line_end,
+            echoed,
+            synced,
+        } = self.mode
+        else {
+            return Err(TransportError::Protocol("not a prompted console".into()));
+        };
+        if !synced {
+            self.read_until_prompt().await?;
+            self.mode = Mode::Prompted {
+                line_end,
+                echoed,
+                synced: true,
+            };
+        }
+        self.write_line(&line).await?;
+        if !echoed {
+            return self.read_until_prompt().await;
+        }
+        let prefix_end = line.rfind(' ').map_or(line.len(), |at| at + 1);
+        let needle = line
+            .as_bytes()
+            .get(..prefix_end)
+            .unwrap_or_default()
+            .to_vec();
+        loop {
+            let output = self.read_until_prompt().await?;
+            if find(&output, &needle).is_some() {
+                return Ok(output);
+            }
+            tracing::debug!(
+                len = output.len(),
+                "skipping console output before the echo"
+            );
+        }
+    }
+
+    async fn write_line(&mut self, line: &str) -> Result<(), TransportError> {
+        let line_end = match self.mode {
+            Mode::Prompted { line_end, .. } => line_end,
+            Mode::Interactive => "\n",
+        };
+        self.writer.write_all(line.as_bytes()).await?;
+        self.writer.write_all(line_end.as_bytes()).await?;
+        self.writer.flush().await?;
+        Ok(())
+    }
+
+    /// The device's output before its next prompt (without the prompt's leading `\n`).
+    async fn read_until_prompt(&mut self) -> Result<Vec<u8>, TransportError> {
+        read_until_prompt(&mut self.reader, &mut self.pending, self.config.max_output).await
+    }
+}
+
+#[async_trait::async_trait]
+impl ClientTransport for ConsoleClient {
+    async fn request(&mut self, endpoint: &str, body: &[u8]) -> Result<Vec<u8>, TransportError> {
+        if endpoint.is_empty() || endpoint.contains(|c: char| c.is_whitespace()) {
+            return Err(TransportError::Protocol(format!(
+                "bad endpoint {endpoint:?}"
+            )));
+        }
+        let line = format!("{endpoint} {} {}", self.session, encode_hex(body));
+        match self.mode {
+            Mode::Interactive => self.interactive_request(line).await,
+            Mode::Prompted { .. } => self.prompted_request(line).await,
+        }
+    }
+}
+
+async fn read_until_prompt(
+    reader: &mut Reader,
+    pending: &mut Vec<u8>,
+    max_output: usize,
+) -> Result<Vec<u8>, TransportError> {
+    let mut searched = 0;
+    loop {
+        if let Some(at) = find(&pending[searched..], PROMPT) {
+            let end = searched + at;
+            let output = pending[..end].to_vec();
+            pending.drain(..end + PROMPT.len());
+            return Ok(output);
+        }
+        searched = pending.len().saturating_sub(PROMPT.len() - 1);
+        if pending.len() > max_output {
+            return Err(TransportError::Protocol(
+                "no prompt in the device's output".into(),
+            ));
+        }
+        let available = reader.fill_buf().await?;
+        if available.is_empty() {
+            let eof = std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "console ended");
+            return Err(TransportError::Io(eof));
+        }
+        let n = available.len();
+        pending.extend_from_slice(available);
+        reader.consume(n);
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
+}
+
+/// The response in a device's output: `Some` if the output ends with `\r\n<hex>\r\n` (whatever
+/// echo precedes it), `None` if the device printed no response.
+fn response_in(output: &[u8]) -> Result<Option<Vec<u8>>, TransportError> {
+    let Some(rest) = output.strip_suffix(b"\r\n") else {
+        return Ok(None);
+    };
+    let Some(start) = rest.windows(2).rposition(|w| w == b"\r\n") else {
+        return Ok(None);
+    };
+    let hex = std::str::from_utf8(&rest[start + 2..])
+        .ok()
+        .and_then(decode_hex)
+        .ok_or_else(|| TransportError::Protocol("device printed a non-hex response".into()))?;
+    Ok(Some(hex))
+}
+
+fn random_session() -> u32 {
+    loop {
+        let session: u32 = rand::random();
+        if session != 0 {
+            return session;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn response_is_the_last_crlf_framed_hex_line() {
+        assert_eq!(
+            response_in(b"\r\nab01\r\n").ok().flatten(),
+            Some(vec![0xab, 0x01])
+        );
+        assert_eq!(response_in(b"\r\n\r\n").ok().flatten(), Some(vec![]));
+        let echoed = b"prov-session 5 0a0b\r\n0c\r\n";
+        assert_eq!(response_in(echoed).ok().flatten(), Some(vec![0x0c]));
+        assert_eq!(response_in(b"").ok().flatten(), None);
+        assert_eq!(response_in(b"prov-session 5 0a0b").ok().flatten(), None);
+        assert!(response_in(b"\r\nzz\r\n").is_err());
+    }
+}

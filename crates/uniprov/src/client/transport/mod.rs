@@ -1,0 +1,89 @@
+//! Client transports: send one request to a device endpoint, get its response bytes back.
+//!
+//! A device refuses a request by closing the connection (HTTP) or printing nothing (console)
+//! (§3.3); every transport reports that as [`TransportError::ClosedWithoutResponse`].
+
+pub mod console;
+pub mod http;
+
+pub use console::{ConsoleClient, ConsoleClientConfig};
+pub use http::{HttpClient, HttpClientConfig};
+
+/// Carries requests to a device's endpoints.
+#[async_trait::async_trait]
+pub trait ClientTransport: Send {
+    /// Sends `body` to `endpoint` and returns the device's response bytes.
+    async fn request(&mut self, endpoint: &str, body: &[u8]) -> Result<Vec<u8>, TransportError>;
+}
+
+/// Why a request got no response.
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    /// The device could not be reached (connect failed or timed out, process did not start,
+    /// serial port did not open).
+    #[error("cannot reach {target}: {source}")]
+    Unreachable {
+        /// What was being reached (address, command, port).
+        target: String,
+        /// The underlying failure.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The device closed the connection (or printed nothing) instead of answering. After a
+    /// handshake message this means a wrong PoP or password, or a security version mismatch.
+    #[error("the device closed the connection without a response (after a handshake message: wrong PoP/password or security mismatch)")]
+    ClosedWithoutResponse,
+    /// No response within the configured time.
+    #[error("timed out waiting for the device")]
+    Timeout,
+    /// The device answered with an HTTP status other than 200.
+    #[error("the device answered HTTP {0}")]
+    Http(u16),
+    /// The device's answer did not follow the transport's framing.
+    #[error("transport protocol error: {0}")]
+    Protocol(String),
+    /// Reading or writing failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// Lowercase hex of `bytes`.
+pub(crate) fn encode_hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, byte| {
+            let _ = write!(out, "{byte:02x}");
+            out
+        })
+}
+
+/// Strict hex decoding: even length, hex digits only.
+pub(crate) fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|at| {
+            let pair = text.get(at..at + 2)?;
+            pair.bytes().all(|b| b.is_ascii_hexdigit()).then_some(())?;
+            u8::from_str_radix(pair, 16).ok()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trip_and_strictness() {
+        assert_eq!(encode_hex(&[0x00, 0xab, 0xff]), "00abff");
+        assert_eq!(decode_hex("00ABff"), Some(vec![0x00, 0xab, 0xff]));
+        assert_eq!(decode_hex(""), Some(vec![]));
+        for bad in ["0", "+a", "zz", "\u{e9}0"] {
+            assert_eq!(decode_hex(bad), None, "{bad}");
+        }
+    }
+}
