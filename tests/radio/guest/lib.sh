@@ -12,8 +12,8 @@ now() { cut -d' ' -f1 /proc/uptime; }
 since() { awk "BEGIN { printf \"%.1f\", $(now) - $1 }"; }
 pass() { echo "PASS $*"; PASSES=$((PASSES + 1)); }
 fail() { echo "FAIL $*"; FAILS=$((FAILS + 1)); }
-# check NAME CMD...: PASS/FAIL NAME by CMD's status
-check() { local n=$1; shift; if "$@"; then pass "$n"; else fail "$n"; fi; }
+# check NAME CMD...: PASS/FAIL NAME by CMD's status (and return it)
+check() { local n=$1; shift; if "$@"; then pass "$n"; else fail "$n"; return 1; fi; }
 # wait_for SECS CMD...: poll CMD every 0.1 s until it succeeds (status 1 on timeout)
 wait_for() { local i n=$(($1 * 10)); shift
   for ((i = 0; i < n; i++)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
