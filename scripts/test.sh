@@ -13,3 +13,8 @@ fi
 
 echo "== cargo test"
 cargo test --workspace --all-targets
+
+echo "== interop: esp-protocomm (PyPI, a third-party security-1 client) against uniprov device over HTTP"
+cargo build -p uniprov-cli --bin uniprov
+target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+bash tests/interop/run.sh "$target_dir/debug/uniprov"

@@ -1,6 +1,26 @@
 //! `uniprov`: the command-line front end.
+#![forbid(unsafe_code)]
 
-fn main() -> anyhow::Result<()> {
-    println!("uniprov {}", env!("CARGO_PKG_VERSION"));
-    Ok(())
+use clap::{Parser, Subcommand};
+
+mod device_cmd;
+
+/// Espressif Unified Provisioning: provision devices, or be one.
+#[derive(Debug, Parser)]
+#[command(name = "uniprov", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run this machine as a provisionable device (like an ESP32 with wifi_prov_mgr).
+    Device(device_cmd::DeviceArgs),
+}
+
+fn main() -> anyhow::Result<std::process::ExitCode> {
+    match Cli::parse().command {
+        Command::Device(args) => device_cmd::main(args),
+    }
 }

@@ -19,8 +19,8 @@ pub mod entropy;
 pub mod messages;
 pub mod proto;
 pub mod proto_ver;
-pub mod qr;
 pub mod protocomm;
+pub mod qr;
 pub mod secret;
 pub mod security;
 

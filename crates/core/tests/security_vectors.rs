@@ -48,9 +48,19 @@ fn device_data_phase(id: &str, device: &mut DeviceSession, data: &Value) {
     for m in data.as_array().expect("data") {
         let (pt, ct) = (hx(m, "plaintext"), hx(m, "ciphertext"));
         if direction(m) {
-            assert_eq!(device.decrypt(&ct).expect("decrypt"), pt, "{id} seq {}", m["seq"]);
+            assert_eq!(
+                device.decrypt(&ct).expect("decrypt"),
+                pt,
+                "{id} seq {}",
+                m["seq"]
+            );
         } else {
-            assert_eq!(device.encrypt(&pt).expect("encrypt"), ct, "{id} seq {}", m["seq"]);
+            assert_eq!(
+                device.encrypt(&pt).expect("encrypt"),
+                ct,
+                "{id} seq {}",
+                m["seq"]
+            );
         }
     }
 }
@@ -60,9 +70,19 @@ fn client_data_phase(id: &str, client: &mut ClientSession, data: &Value) {
     for m in data.as_array().expect("data") {
         let (pt, ct) = (hx(m, "plaintext"), hx(m, "ciphertext"));
         if direction(m) {
-            assert_eq!(client.encrypt(&pt).expect("encrypt"), ct, "{id} seq {}", m["seq"]);
+            assert_eq!(
+                client.encrypt(&pt).expect("encrypt"),
+                ct,
+                "{id} seq {}",
+                m["seq"]
+            );
         } else {
-            assert_eq!(client.decrypt(&ct).expect("decrypt"), pt, "{id} seq {}", m["seq"]);
+            assert_eq!(
+                client.decrypt(&ct).expect("decrypt"),
+                pt,
+                "{id} seq {}",
+                m["seq"]
+            );
         }
     }
 }
@@ -118,13 +138,19 @@ fn sec1_vectors_section5_device_role() {
     let v = vectors("sec1.json");
     for c in cases(&v, "cases") {
         let id = c["id"].as_str().expect("id");
-        let security = DeviceSecurity::Sec1 { pop: pop(&text(&c, "pop")) };
+        let security = DeviceSecurity::Sec1 {
+            pop: pop(&text(&c, "pop")),
+        };
         let mut device = DeviceSession::new(&security);
         let mut ent = Script::new(vec![hx(&c, "device_private"), hx(&c, "device_random")]);
-        let r0 = device.handle_session_data(&hx(&c, "session_cmd0"), &mut ent).expect(id);
+        let r0 = device
+            .handle_session_data(&hx(&c, "session_cmd0"), &mut ent)
+            .expect(id);
         assert_eq!(r0, hx(&c, "session_resp0"), "{id} resp0");
         assert!(!device.is_established());
-        let r1 = device.handle_session_data(&hx(&c, "session_cmd1"), &mut ent).expect(id);
+        let r1 = device
+            .handle_session_data(&hx(&c, "session_cmd1"), &mut ent)
+            .expect(id);
         assert_eq!(r1, hx(&c, "session_resp1"), "{id} resp1");
         assert!(device.is_established() && ent.is_empty());
         device_data_phase(id, &mut device, &c["data"]);
@@ -136,12 +162,22 @@ fn sec1_vectors_section5_client_role() {
     let v = vectors("sec1.json");
     for c in cases(&v, "cases") {
         let id = c["id"].as_str().expect("id");
-        let mut client = ClientHandshake::new(ClientSecurity::Sec1 { pop: pop(&text(&c, "pop")) });
+        let mut client = ClientHandshake::new(ClientSecurity::Sec1 {
+            pop: pop(&text(&c, "pop")),
+        });
         let mut ent = Script::new(vec![hx(&c, "client_private")]);
         assert_eq!(client.start(&mut ent), hx(&c, "session_cmd0"), "{id} cmd0");
-        let cmd1 = send(client.receive(&hx(&c, "session_resp0"), &mut ent).expect(id));
+        let cmd1 = send(
+            client
+                .receive(&hx(&c, "session_resp0"), &mut ent)
+                .expect(id),
+        );
         assert_eq!(cmd1, hx(&c, "session_cmd1"), "{id} cmd1");
-        let mut session = established(client.receive(&hx(&c, "session_resp1"), &mut ent).expect(id));
+        let mut session = established(
+            client
+                .receive(&hx(&c, "session_resp1"), &mut ent)
+                .expect(id),
+        );
         client_data_phase(id, &mut session, &c["data"]);
     }
 }
@@ -155,24 +191,36 @@ fn sec1_negative_vectors_refused_by_the_right_side() {
         let base = find(&base_cases, n["based_on"].as_str().expect("based_on"));
         let device_pop = n.get("device_pop").map(|_| text(&n, "device_pop"));
         let device_pop = device_pop.unwrap_or_else(|| text(base, "pop"));
-        let mut device = DeviceSession::new(&DeviceSecurity::Sec1 { pop: pop(&device_pop) });
+        let mut device = DeviceSession::new(&DeviceSecurity::Sec1 {
+            pop: pop(&device_pop),
+        });
         let mut dev_ent = Script::new(vec![hx(base, "device_private"), hx(base, "device_random")]);
         match n["expected"].as_str().expect("expected") {
             "device_rejects_session_cmd0" => {
                 let err = device
                     .handle_session_data(&hx(&n, "session_cmd0"), &mut dev_ent)
                     .expect_err(id);
-                assert!(matches!(err, HandshakeError::InvalidParameters(_)), "{id}: {err}");
+                assert!(
+                    matches!(err, HandshakeError::InvalidParameters(_)),
+                    "{id}: {err}"
+                );
             }
             "device_rejects_session_cmd1" => {
                 // The client with its (wrong) PoP reproduces the vector's messages...
                 let client_pop = text(&n, "client_pop");
-                let mut client = ClientHandshake::new(ClientSecurity::Sec1 { pop: pop(&client_pop) });
+                let mut client = ClientHandshake::new(ClientSecurity::Sec1 {
+                    pop: pop(&client_pop),
+                });
                 let mut cli_ent = Script::new(vec![hx(base, "client_private")]);
                 assert_eq!(client.start(&mut cli_ent), hx(&n, "session_cmd0"));
-                let r0 = device.handle_session_data(&hx(&n, "session_cmd0"), &mut dev_ent).expect(id);
+                let r0 = device
+                    .handle_session_data(&hx(&n, "session_cmd0"), &mut dev_ent)
+                    .expect(id);
                 assert_eq!(r0, hx(&n, "session_resp0"));
-                assert_eq!(send(client.receive(&r0, &mut cli_ent).expect(id)), hx(&n, "session_cmd1"));
+                assert_eq!(
+                    send(client.receive(&r0, &mut cli_ent).expect(id)),
+                    hx(&n, "session_cmd1")
+                );
                 // ...and the device refuses the proof.
                 let err = device
                     .handle_session_data(&hx(&n, "session_cmd1"), &mut dev_ent)
@@ -181,13 +229,22 @@ fn sec1_negative_vectors_refused_by_the_right_side() {
                 // Poisoned until a new Cmd0.
                 assert_eq!(device.decrypt(b"x"), Err(CryptoError::NotEstablished));
                 let again = device.handle_session_data(&hx(&n, "session_cmd1"), &mut dev_ent);
-                assert!(matches!(again, Err(HandshakeError::UnexpectedMessage(_))), "{id}");
+                assert!(
+                    matches!(again, Err(HandshakeError::UnexpectedMessage(_))),
+                    "{id}"
+                );
             }
             "client_rejects_session_resp1" => {
-                let mut client = ClientHandshake::new(ClientSecurity::Sec1 { pop: pop(&text(base, "pop")) });
+                let mut client = ClientHandshake::new(ClientSecurity::Sec1 {
+                    pop: pop(&text(base, "pop")),
+                });
                 let mut cli_ent = Script::new(vec![hx(base, "client_private")]);
                 assert_eq!(client.start(&mut cli_ent), hx(&n, "session_cmd0"));
-                let cmd1 = send(client.receive(&hx(&n, "session_resp0"), &mut cli_ent).expect(id));
+                let cmd1 = send(
+                    client
+                        .receive(&hx(&n, "session_resp0"), &mut cli_ent)
+                        .expect(id),
+                );
                 assert_eq!(cmd1, hx(&n, "session_cmd1"));
                 let err = client
                     .receive(&hx(&n, "session_resp1"), &mut cli_ent)
@@ -243,9 +300,13 @@ fn sec2_vectors_section6_device_role() {
         let id = c["id"].as_str().expect("id");
         let mut device = sec2_device(&c);
         let mut ent = sec2_device_entropy(&c);
-        let r0 = device.handle_session_data(&hx(&c, "session_cmd0"), &mut ent).expect(id);
+        let r0 = device
+            .handle_session_data(&hx(&c, "session_cmd0"), &mut ent)
+            .expect(id);
         assert_eq!(r0, hx(&c, "session_resp0"), "{id} resp0");
-        let r1 = device.handle_session_data(&hx(&c, "session_cmd1"), &mut ent).expect(id);
+        let r1 = device
+            .handle_session_data(&hx(&c, "session_cmd1"), &mut ent)
+            .expect(id);
         assert_eq!(r1, hx(&c, "session_resp1"), "{id} resp1");
         assert!(device.is_established() && ent.is_empty());
         device_data_phase(id, &mut device, &c["data"]);
@@ -262,9 +323,17 @@ fn sec2_vectors_section6_client_role() {
         let mut client = sec2_client(&c, hx(&c, "username_hex"), hx(&c, "password_hex"));
         let mut ent = Script::new(vec![a]);
         assert_eq!(client.start(&mut ent), hx(&c, "session_cmd0"), "{id} cmd0");
-        let cmd1 = send(client.receive(&hx(&c, "session_resp0"), &mut ent).expect(id));
+        let cmd1 = send(
+            client
+                .receive(&hx(&c, "session_resp0"), &mut ent)
+                .expect(id),
+        );
         assert_eq!(cmd1, hx(&c, "session_cmd1"), "{id} cmd1");
-        let mut session = established(client.receive(&hx(&c, "session_resp1"), &mut ent).expect(id));
+        let mut session = established(
+            client
+                .receive(&hx(&c, "session_resp1"), &mut ent)
+                .expect(id),
+        );
         client_data_phase(id, &mut session, &c["data"]);
     }
 }
@@ -284,36 +353,59 @@ fn sec2_negative_vectors_refused_by_the_right_side() {
                 let err = device
                     .handle_session_data(&hx(&n, "session_cmd0"), &mut dev_ent)
                     .expect_err(id);
-                assert!(matches!(err, HandshakeError::InvalidParameters(_)), "{id}: {err}");
+                assert!(
+                    matches!(err, HandshakeError::InvalidParameters(_)),
+                    "{id}: {err}"
+                );
                 assert!(!device.is_established());
             }
             "device_rejects_session_cmd1" => {
-                if n["client_generated_by"].as_str().is_some_and(|s| s.starts_with("esp_prov")) {
+                if n["client_generated_by"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with("esp_prov"))
+                {
                     // Our client with the same wrong credentials reproduces the messages.
-                    let mut client =
-                        sec2_client(base, text(&n, "client_username"), text(&n, "client_password"));
+                    let mut client = sec2_client(
+                        base,
+                        text(&n, "client_username"),
+                        text(&n, "client_password"),
+                    );
                     let mut cli_ent = Script::new(vec![hx(base, "a")]);
                     assert_eq!(client.start(&mut cli_ent), hx(&n, "session_cmd0"), "{id}");
-                    let cmd1 = send(client.receive(&hx(&n, "session_resp0"), &mut cli_ent).expect(id));
+                    let cmd1 = send(
+                        client
+                            .receive(&hx(&n, "session_resp0"), &mut cli_ent)
+                            .expect(id),
+                    );
                     assert_eq!(cmd1, hx(&n, "session_cmd1"), "{id}");
                 }
-                let r0 = device.handle_session_data(&hx(&n, "session_cmd0"), &mut dev_ent).expect(id);
+                let r0 = device
+                    .handle_session_data(&hx(&n, "session_cmd0"), &mut dev_ent)
+                    .expect(id);
                 assert_eq!(r0, hx(&n, "session_resp0"), "{id}");
                 let err = device
                     .handle_session_data(&hx(&n, "session_cmd1"), &mut dev_ent)
                     .expect_err(id);
                 if id == "proof_63_bytes" {
-                    assert!(matches!(err, HandshakeError::InvalidParameters(_)), "{id}: {err}");
+                    assert!(
+                        matches!(err, HandshakeError::InvalidParameters(_)),
+                        "{id}: {err}"
+                    );
                 } else {
                     assert_eq!(err, HandshakeError::CredentialsMismatch, "{id}");
                 }
                 assert_eq!(device.encrypt(b"x"), Err(CryptoError::NotEstablished));
             }
             "client_rejects_session_resp1" => {
-                let mut client = sec2_client(base, hx(base, "username_hex"), hx(base, "password_hex"));
+                let mut client =
+                    sec2_client(base, hx(base, "username_hex"), hx(base, "password_hex"));
                 let mut cli_ent = Script::new(vec![hx(base, "a")]);
                 assert_eq!(client.start(&mut cli_ent), hx(&n, "session_cmd0"));
-                let cmd1 = send(client.receive(&hx(&n, "session_resp0"), &mut cli_ent).expect(id));
+                let cmd1 = send(
+                    client
+                        .receive(&hx(&n, "session_resp0"), &mut cli_ent)
+                        .expect(id),
+                );
                 assert_eq!(cmd1, hx(&n, "session_cmd1"));
                 let err = client
                     .receive(&hx(&n, "session_resp1"), &mut cli_ent)
@@ -322,10 +414,15 @@ fn sec2_negative_vectors_refused_by_the_right_side() {
             }
             e if e.starts_with("device_fails_decryption") => {
                 for msg in ["session_cmd0", "session_cmd1"] {
-                    device.handle_session_data(&hx(base, msg), &mut dev_ent).expect(id);
+                    device
+                        .handle_session_data(&hx(base, msg), &mut dev_ent)
+                        .expect(id);
                 }
                 assert_eq!(hx(&n, "nonce"), hx(&base["data"][0], "nonce"));
-                assert_eq!(device.decrypt(&hx(&n, "ciphertext")), Err(CryptoError::Authentication));
+                assert_eq!(
+                    device.decrypt(&hx(&n, "ciphertext")),
+                    Err(CryptoError::Authentication)
+                );
                 // The counter did not advance: the genuine request still decrypts.
                 let first = &base["data"][0];
                 assert_eq!(

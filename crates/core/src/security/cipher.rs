@@ -4,6 +4,7 @@ use aes::Aes256;
 use aes_gcm::aead::consts::U16;
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, AesGcm, Nonce};
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 use ctr::cipher::{KeyIvInit, StreamCipher};
 
@@ -23,12 +24,12 @@ type Aes256Gcm16 = AesGcm<Aes256, U16>;
 /// 64, in wire order: request 1, response 1, request 2, ... Partial blocks carry over (the
 /// `ctr` crate buffers the unused tail of a block), so a 6-byte request followed by a 4-byte
 /// response uses keystream bytes 64..70 and 70..74. Both peers must stay in lock-step.
-pub(crate) struct Sec1Stream(Aes256Ctr);
+pub(crate) struct Sec1Stream(Box<Aes256Ctr>);
 
 impl Sec1Stream {
     /// Starts the keystream with the session key and `device_random` as the counter block.
     pub(crate) fn new(key: &[u8; 32], device_random: &[u8; 16]) -> Self {
-        Sec1Stream(Aes256Ctr::new(key.into(), device_random.into()))
+        Sec1Stream(Box::new(Aes256Ctr::new(key.into(), device_random.into())))
     }
 
     /// XORs the next `buf.len()` keystream bytes into `buf` (encryption and decryption alike).
@@ -147,8 +148,8 @@ pub(crate) enum SessionCipher {
     Plain,
     /// Security 1: the shared CTR keystream.
     Sec1(Sec1Stream),
-    /// Security 2: AES-GCM.
-    Sec2(Sec2Cipher),
+    /// Security 2: AES-GCM (boxed: key schedules are large).
+    Sec2(Box<Sec2Cipher>),
 }
 
 impl SessionCipher {

@@ -1,6 +1,7 @@
 //! The client side of the handshakes: [`ClientHandshake`] produces the commands, checks the
 //! device's responses and ends in a [`ClientSession`].
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -22,8 +23,8 @@ enum ClientState {
     Sec0AwaitResp,
     Sec1AwaitResp0(sec1::ClientAwaitResp0),
     Sec1AwaitResp1(sec1::ClientAwaitResp1),
-    Sec2AwaitResp0(sec2::ClientAwaitResp0),
-    Sec2AwaitResp1(sec2::ClientAwaitResp1),
+    Sec2AwaitResp0(Box<sec2::ClientAwaitResp0>),
+    Sec2AwaitResp1(Box<sec2::ClientAwaitResp1>),
     /// Established (the session was handed out) or failed.
     Finished,
 }
@@ -78,7 +79,7 @@ impl ClientHandshake {
                     patch: *patch,
                 };
                 let (req, st) = sec2::client_cmd0(creds, entropy);
-                (req, ClientState::Sec2AwaitResp0(st))
+                (req, ClientState::Sec2AwaitResp0(Box::new(st)))
             }
         };
         self.state = state;
@@ -111,11 +112,11 @@ impl ClientHandshake {
             }
             ClientState::Sec1AwaitResp1(st) => Ok(established(sec1::client_resp1(response, st)?)),
             ClientState::Sec2AwaitResp0(st) => {
-                let (req, next) = sec2::client_resp0(response, st)?;
-                self.state = ClientState::Sec2AwaitResp1(next);
+                let (req, next) = sec2::client_resp0(response, *st)?;
+                self.state = ClientState::Sec2AwaitResp1(Box::new(next));
                 Ok(ClientStep::Send(req))
             }
-            ClientState::Sec2AwaitResp1(st) => Ok(established(sec2::client_resp1(response, st)?)),
+            ClientState::Sec2AwaitResp1(st) => Ok(established(sec2::client_resp1(response, *st)?)),
         }
     }
 }
@@ -134,8 +135,9 @@ fn established(cipher: SessionCipher) -> ClientStep {
 
 /// Checks the security 0 response: `sec_ver` 0 and a successful `S0SessionResp`.
 fn sec0_response(response: &[u8]) -> Result<(), HandshakeError> {
-    let payload = wire::check_sec0(response)?
-        .ok_or(HandshakeError::Malformed("SessionData without sec0 payload"))?;
+    let payload = wire::check_sec0(response)?.ok_or(HandshakeError::Malformed(
+        "SessionData without sec0 payload",
+    ))?;
     match payload.payload {
         Some(sec0_payload::Payload::Sr(sr))
             if payload.msg == Sec0MsgType::S0SessionResponse as i32 =>

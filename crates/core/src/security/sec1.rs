@@ -9,7 +9,7 @@ use subtle::ConstantTimeEq;
 use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::Zeroizing;
 
-use super::cipher::{SessionCipher, Sec1Stream};
+use super::cipher::{Sec1Stream, SessionCipher};
 use super::error::HandshakeError;
 use super::wire::{encode_sec1, parse_sec1, require_success, Sec1Message};
 use crate::proto::sec1::{SessionCmd0, SessionCmd1, SessionResp0, SessionResp1};
@@ -107,8 +107,13 @@ pub(crate) fn device_cmd1(
         device_public,
         client_public,
     } = state;
-    let mut check = exactly_32(&cmd1.client_verify_data, "client_verify_data must be 32 bytes")?;
-    stream.apply(&mut check).map_err(|_| HandshakeError::Misuse("keystream"))?;
+    let mut check = exactly_32(
+        &cmd1.client_verify_data,
+        "client_verify_data must be 32 bytes",
+    )?;
+    stream
+        .apply(&mut check)
+        .map_err(|_| HandshakeError::Misuse("keystream"))?;
     if !bool::from(check.ct_eq(&device_public)) {
         return Err(HandshakeError::CredentialsMismatch);
     }
@@ -126,6 +131,7 @@ pub(crate) fn device_cmd1(
 /// The client after `SessionCmd0`.
 pub(crate) struct ClientAwaitResp0 {
     secret: StaticSecret,
+    client_public: [u8; 32],
     pop: Option<Secret<[u8; 32]>>,
 }
 
@@ -145,7 +151,12 @@ pub(crate) fn client_cmd0(
     let request = encode_sec1(Sec1Message::Cmd0(SessionCmd0 {
         client_pubkey: client_public.to_vec(),
     }));
-    (request, ClientAwaitResp0 { secret, pop })
+    let state = ClientAwaitResp0 {
+        secret,
+        client_public,
+        pop,
+    };
+    (request, state)
 }
 
 /// Client step 3 (§5): derives the key, starts the keystream at `device_random` and proves
@@ -174,12 +185,11 @@ pub(crate) fn client_resp0(
     let request = encode_sec1(Sec1Message::Cmd1(SessionCmd1 {
         client_verify_data: client_verify.to_vec(),
     }));
-    let client_public = PublicKey::from(&state.secret).to_bytes();
     Ok((
         request,
         ClientAwaitResp1 {
             stream,
-            client_public,
+            client_public: state.client_public,
         },
     ))
 }
@@ -199,7 +209,10 @@ pub(crate) fn client_resp1(
         mut stream,
         client_public,
     } = state;
-    let mut check = exactly_32(&resp1.device_verify_data, "device_verify_data must be 32 bytes")?;
+    let mut check = exactly_32(
+        &resp1.device_verify_data,
+        "device_verify_data must be 32 bytes",
+    )?;
     stream
         .apply(&mut check)
         .map_err(|_| HandshakeError::Misuse("keystream"))?;

@@ -3,6 +3,7 @@
 //! The device and the client are each a state machine whose states own their data; a step
 //! consumes its state and returns the next one. The arithmetic lives in [`super::srp`].
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 use zeroize::Zeroizing;
 
@@ -113,7 +114,7 @@ pub(crate) fn device_cmd1(
         device_proof: proof.to_vec(),
         device_nonce: nonce,
     }));
-    Ok((reply, SessionCipher::Sec2(cipher)))
+    Ok((reply, SessionCipher::Sec2(Box::new(cipher))))
 }
 
 /// The client's credentials.
@@ -219,5 +220,5 @@ pub(crate) fn client_resp1(
     let cipher = Sec2Cipher::new(&aes_key(k), state.patch, &resp1.device_nonce).ok_or(
         HandshakeError::InvalidParameters("device_nonce length does not match sec_patch_ver"),
     )?;
-    Ok(SessionCipher::Sec2(cipher))
+    Ok(SessionCipher::Sec2(Box::new(cipher)))
 }

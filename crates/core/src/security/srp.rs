@@ -137,7 +137,9 @@ pub(crate) struct Group {
 impl Group {
     /// Prepares the Montgomery parameters of N.
     pub(crate) fn new() -> Self {
-        let n = BoxedUint::from_be_slice(&N, BITS).ok().and_then(|n| Odd::new(n).into());
+        let n = BoxedUint::from_be_slice(&N, BITS)
+            .ok()
+            .and_then(|n| Odd::new(n).into());
         // N is a compile-time constant, odd and exactly 3072 bits: this cannot fail.
         let n = n.expect("N is an odd 3072-bit constant");
         Group {
@@ -154,7 +156,10 @@ impl Group {
 
     /// `g^e mod N`.
     fn g_pow(&self, exponent: &BoxedUint) -> BoxedMontyForm {
-        let g = BoxedMontyForm::new_with_arc(BoxedUint::from(u64::from(G)).widen(BITS), self.params.clone());
+        let g = BoxedMontyForm::new_with_arc(
+            BoxedUint::from(u64::from(G)).widen(BITS),
+            self.params.clone(),
+        );
         g.pow(exponent)
     }
 
@@ -212,10 +217,18 @@ pub(crate) fn device_exchange(
 ) -> Result<DeviceExchange, HandshakeError> {
     let v = group
         .element(verifier)
-        .ok_or(HandshakeError::Misuse("the sec2 verifier is longer than 384 bytes"))?;
+        .map(Zeroizing::new)
+        .ok_or(HandshakeError::Misuse(
+            "the sec2 verifier is longer than 384 bytes",
+        ))?;
+    if bool::from(v.is_zero()) {
+        return Err(HandshakeError::Misuse("the sec2 verifier is 0 mod N"));
+    }
     let big_a = group
         .element(a_wire)
-        .ok_or(HandshakeError::InvalidParameters("client_pubkey is too long"))?;
+        .ok_or(HandshakeError::InvalidParameters(
+            "client_pubkey is too long",
+        ))?;
     if bool::from(big_a.is_zero()) {
         return Err(HandshakeError::InvalidParameters("A mod N == 0"));
     }
@@ -226,7 +239,7 @@ pub(crate) fn device_exchange(
     if u.iter().all(|&x| x == 0) {
         return Err(HandshakeError::InvalidParameters("u == 0"));
     }
-    let s = big_a.mul(&v.pow(&exponent(&u))).pow(&b);
+    let s = Zeroizing::new(big_a.mul(&v.pow(&exponent(&u))).pow(&b));
     let s = Zeroizing::new(pad(&s));
     Ok(DeviceExchange {
         b_min: min(&b_padded).to_vec(),
@@ -252,13 +265,18 @@ pub(crate) struct ClientInputs<'a> {
 
 /// Client step 3 (§6.3): u = H(PAD(A) ‖ PAD(B)), S = (B − k·g^x)^(a + u·x) mod N,
 /// K = H(MIN(S)). B may be shorter than 384 bytes; it must not be 0 mod N (RFC 5054 §2.5.3).
-pub(crate) fn client_key(group: &Group, inp: &ClientInputs<'_>) -> Result<Zeroizing<Hash>, HandshakeError> {
+pub(crate) fn client_key(
+    group: &Group,
+    inp: &ClientInputs<'_>,
+) -> Result<Zeroizing<Hash>, HandshakeError> {
     if inp.b_wire.is_empty() {
         return Err(HandshakeError::InvalidParameters("device_pubkey is empty"));
     }
     let big_b = group
         .element(inp.b_wire)
-        .ok_or(HandshakeError::InvalidParameters("device_pubkey is longer than 384 bytes"))?;
+        .ok_or(HandshakeError::InvalidParameters(
+            "device_pubkey is longer than 384 bytes",
+        ))?;
     if bool::from(big_b.is_zero()) {
         return Err(HandshakeError::InvalidParameters("B mod N == 0"));
     }
@@ -268,12 +286,14 @@ pub(crate) fn client_key(group: &Group, inp: &ClientInputs<'_>) -> Result<Zeroiz
     }
     let x = private_x(inp.salt, inp.username, inp.password);
     let x = exponent(x.as_slice());
-    let base = big_b.sub(&group.k().mul(&group.g_pow(&x)));
+    let v = Zeroizing::new(group.g_pow(&x));
+    let base = Zeroizing::new(big_b.sub(&group.k().mul(&v)));
     // a + u·x: 256 + 1024 bits, computed at a fixed precision of 1088 bits.
     const EXP_BITS: u32 = 1088;
     let ux = Zeroizing::new(exponent(&u).mul(&x).widen(EXP_BITS));
     let e = Zeroizing::new(exponent(inp.a).widen(EXP_BITS).wrapping_add(&ux));
-    let s = Zeroizing::new(pad(&base.pow(&e)));
+    let s = Zeroizing::new(base.pow(&e));
+    let s = Zeroizing::new(pad(&s));
     Ok(Zeroizing::new(hash(&[min(s.as_slice())])))
 }
 

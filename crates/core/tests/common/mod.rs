@@ -70,3 +70,4 @@ impl Entropy for Seeded {
         self.0.fill_bytes(dest)
     }
 }
+pub mod pair;

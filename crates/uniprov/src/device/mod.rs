@@ -6,8 +6,11 @@
 //! * [`storage`]: the state directory (credentials, sec2 salt and verifier), written atomically.
 //! * [`manager`]: the provisioning manager, a synchronous sans-IO state machine.
 //! * [`transport`]: transports that carry requests into the provisioning manager.
+//! * [`service`]: the device runtime: the task that serves the transports with the manager, and
+//!   the application API ([`service::DeviceBuilder`], [`service::DeviceHandle`]).
 
 pub mod manager;
 pub mod network;
+pub mod service;
 pub mod storage;
 pub mod transport;

@@ -89,11 +89,7 @@ impl Manager {
 
     /// CmdGetThreadStatus; Attached triggers `done()` like Wi-Fi's Connected.
     pub(super) fn get_thread_status(&mut self, now: Instant) -> (ConfigResponse, Vec<Action>) {
-        let state = match &self.thread.link {
-            Link::Idle | Link::Attaching => ThreadStatus::Attaching,
-            Link::Attached(info) => ThreadStatus::Attached(info.clone()),
-            Link::Failed(reason) => ThreadStatus::Failed(*reason),
-        };
+        let state = self.thread_status();
         let status = match self.precheck(NetworkKind::Thread) {
             Ok(()) => Status::Success,
             Err(status) => {
@@ -105,6 +101,15 @@ impl Manager {
             self.done(now);
         }
         (ConfigResponse::ThreadStatus { status, state }, Vec::new())
+    }
+
+    /// The Thread link as GetThreadStatus reports it, without its side effect (`done()`).
+    pub fn thread_status(&self) -> ThreadStatus {
+        match &self.thread.link {
+            Link::Idle | Link::Attaching => ThreadStatus::Attaching,
+            Link::Attached(info) => ThreadStatus::Attached(info.clone()),
+            Link::Failed(reason) => ThreadStatus::Failed(*reason),
+        }
     }
 
     /// The interface attached: SUCCESS, persist the dataset, auto-stop timer, DATASET_SUCCESS.

@@ -138,14 +138,7 @@ impl Manager {
             };
             return (response, Vec::new());
         }
-        let state = match &self.wifi.station {
-            Station::Idle | Station::Connecting => NO_STATE,
-            Station::AttemptFailed { remaining } => WifiStatus::Connecting {
-                attempts_remaining: Some(*remaining),
-            },
-            Station::Connected(info) => WifiStatus::Connected(info.clone()),
-            Station::Failed(reason) => WifiStatus::Failed(*reason),
-        };
+        let state = self.wifi_status();
         if matches!(state, WifiStatus::Connected(_)) {
             self.done(now);
         }
@@ -154,6 +147,19 @@ impl Manager {
             state,
         };
         (response, Vec::new())
+    }
+
+    /// The station as GetStatus reports it (§10.3 mapping), without GetStatus's side effect
+    /// (`done()`): ESP `wifi_prov_mgr_get_wifi_state` / `get_wifi_disconnect_reason`.
+    pub fn wifi_status(&self) -> WifiStatus {
+        match &self.wifi.station {
+            Station::Idle | Station::Connecting => NO_STATE,
+            Station::AttemptFailed { remaining } => WifiStatus::Connecting {
+                attempts_remaining: Some(*remaining),
+            },
+            Station::Connected(info) => WifiStatus::Connected(info.clone()),
+            Station::Failed(reason) => WifiStatus::Failed(*reason),
+        }
     }
 
     /// The station got an IP address: SUCCESS, CRED_SUCCESS, persist the proven credentials,

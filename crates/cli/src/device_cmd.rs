@@ -1,0 +1,434 @@
+//! `uniprov device`: run this machine as a device that esp_prov, the ESP phone apps and
+//! `uniprov provision` can provision, exactly like an ESP32 running `wifi_prov_mgr`.
+//!
+//! Human logs go to stderr (`RUST_LOG`); `--events json` writes one JSON object per event to
+//! stdout. The exit status is 0 when provisioning ended (END), or when an already provisioned
+//! device connected with its stored credentials; 1 on errors; Ctrl-C stops cleanly (0).
+
+mod banner;
+mod events;
+mod security;
+#[cfg(test)]
+mod tests;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::{Args, ValueEnum};
+use uniprov::core::messages::NetworkKind;
+use uniprov::core::proto_ver::AppInfo;
+use uniprov::device::manager::{AutoStop, Mode};
+use uniprov::device::network::sim::{SimConfig, SimRadio};
+use uniprov::device::network::NetworkBackend;
+use uniprov::device::service::{
+    ConsoleIo, CustomRequest, DeviceBuilder, DeviceEvent, DeviceHandle, EndpointHandler,
+    OnStoredCredentials, TransportSpec,
+};
+use uniprov::device::storage;
+use uniprov::device::transport::{ConsoleConfig, HttpConfig};
+
+/// Options of `uniprov device`.
+#[derive(Debug, Args)]
+pub struct DeviceArgs {
+    /// Transport to serve (repeatable; all share one provisioning manager).
+    #[arg(long = "transport", value_enum, default_values_t = [TransportArg::Http])]
+    pub transports: Vec<TransportArg>,
+    /// HTTP listen address.
+    #[arg(long, default_value = "0.0.0.0:80")]
+    pub listen: SocketAddr,
+    /// Serve the console transport on this serial port instead of stdin/stdout.
+    #[arg(long)]
+    pub serial: Option<String>,
+    /// Serial baud rate.
+    #[arg(long, default_value_t = 115_200)]
+    pub baud: u32,
+    /// Security scheme: 0 (plaintext, must be asked for), 1 (X25519 + PoP), 2 (SRP6a).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(0..=2))]
+    pub sec_ver: u8,
+    /// Security 1 proof of possession (without it, security 1 runs without PoP).
+    #[arg(long, env = "UNIPROV_POP", hide_env_values = true)]
+    pub pop: Option<SecretArg>,
+    /// Security 2 username.
+    #[arg(long, default_value = "wifiprov")]
+    pub sec2_username: String,
+    /// Security 2 password (random when neither it nor --sec2-salt/--sec2-verifier is given).
+    #[arg(long, env = "UNIPROV_SEC2_PWD", hide_env_values = true)]
+    pub sec2_pwd: Option<SecretArg>,
+    /// Security 2 salt, hex (production: made offline with `sec2-gen-cred`).
+    #[arg(long, requires = "sec2_verifier")]
+    pub sec2_salt: Option<String>,
+    /// Security 2 verifier, hex.
+    #[arg(long, requires = "sec2_salt", hide_env_values = true)]
+    pub sec2_verifier: Option<SecretArg>,
+    /// Security 2 patch version: 1 (counter IV, IDF ≥ 5.4.1) or 0 (constant IV, older apps).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=1))]
+    pub sec_patch_ver: u8,
+    /// Service name (SoftAP SSID / BLE name in the QR code); default `PROV_` + a stable id.
+    #[arg(long)]
+    pub service_name: Option<String>,
+    /// Network to provision.
+    #[arg(long, value_enum, default_value_t = NetworkArg::Wifi)]
+    pub network: NetworkArg,
+    /// Radio backend.
+    #[arg(long, value_enum, default_value_t = RadioArg::Sim)]
+    pub radio: RadioArg,
+    /// Simulated radio world (TOML); the built-in one otherwise.
+    #[arg(long, visible_alias = "sim")]
+    pub sim_config: Option<PathBuf>,
+    /// Simulated connect / attach delay, overriding the world's.
+    #[arg(long)]
+    pub sim_connect_delay_ms: Option<u64>,
+    /// State directory (proven credentials, sec2 salt/verifier).
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
+    /// Full provisioning, or session-only (the session stays after provisioning).
+    #[arg(long, value_enum, default_value_t = ModeArg::Full)]
+    pub mode: ModeArg,
+    /// Session-only mode: offer provisioning this run.
+    #[arg(long)]
+    pub enable_provisioning: bool,
+    /// Keep serving after success until stopped (allows ctrl reprov).
+    #[arg(long)]
+    pub no_auto_stop: bool,
+    /// Time between the stop and the transport teardown.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(100..))]
+    pub cleanup_delay_ms: u64,
+    /// Auto-stop this long after a successful connection.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(5..=600))]
+    pub autostop_timeout_s: u64,
+    /// Cap of the scan result list.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u8).range(1..))]
+    pub scan_max_entries: u8,
+    /// Concurrent sessions (ESP: 1; the least recently used one is replaced).
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_sessions: u16,
+    /// Connection attempts before a failure is reported (0: ESP legacy).
+    #[arg(long, default_value_t = 0)]
+    pub wifi_conn_attempts: u32,
+    /// Application entry of proto-ver, `LABEL:VERSION[:CAP,CAP...]` (repeatable).
+    #[arg(long = "app-info", value_parser = parse_app_info)]
+    pub app_info: Vec<AppInfo>,
+    /// Custom endpoint answering `SUCCESS\0` like the ESP examples' `custom-data` (repeatable).
+    #[arg(long = "custom-endpoint")]
+    pub custom_endpoints: Vec<String>,
+    /// Write events to stdout in this format.
+    #[arg(long, value_enum)]
+    pub events: Option<EventsFormat>,
+    /// Provision even when credentials are stored (they stay until new ones are proven).
+    #[arg(long, conflicts_with = "reset")]
+    pub force_provisioning: bool,
+    /// Forget stored credentials, then provision (ESP `reset_provisioning` at boot).
+    #[arg(long)]
+    pub reset: bool,
+}
+
+/// A secret option value (PoP, password, verifier): `***` in `Debug`, so printing the
+/// parsed options never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretArg(pub String);
+
+impl std::fmt::Debug for SecretArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl std::str::FromStr for SecretArg {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(SecretArg(s.to_string()))
+    }
+}
+
+/// A transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TransportArg {
+    /// HTTP (SoftAP scheme; `esp_prov --transport softap`).
+    Http,
+    /// Console lines on stdin/stdout or `--serial`.
+    Console,
+}
+
+/// A network kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NetworkArg {
+    /// Wi-Fi credentials.
+    Wifi,
+    /// A Thread dataset.
+    Thread,
+}
+
+/// A radio backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RadioArg {
+    /// The simulated radio.
+    Sim,
+}
+
+/// A manager mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    /// Classic provisioning: everything stops afterwards.
+    Full,
+    /// The protocomm session stays after provisioning (§11).
+    SessionOnly,
+}
+
+/// An event output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EventsFormat {
+    /// One JSON object per line.
+    Json,
+}
+
+fn parse_app_info(text: &str) -> Result<AppInfo, String> {
+    let mut parts = text.splitn(3, ':');
+    let label = parts.next().unwrap_or_default();
+    let ver = parts.next().ok_or("expected LABEL:VERSION[:CAP,CAP...]")?;
+    if label.is_empty() || label == "prov" {
+        return Err("the label must be non-empty and not \"prov\"".into());
+    }
+    let cap = parts
+        .next()
+        .map(|caps| {
+            caps.split(',')
+                .filter(|c| !c.is_empty())
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(AppInfo {
+        label: label.into(),
+        ver: ver.into(),
+        cap,
+    })
+}
+
+/// Runs `uniprov device` on a runtime of its own (for a synchronous `main`).
+pub fn main(args: DeviceArgs) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let code = runtime.block_on(run(args));
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    code
+}
+
+/// Runs `uniprov device` until provisioning ends, the device connected with stored
+/// credentials, or Ctrl-C.
+pub async fn run(args: DeviceArgs) -> anyhow::Result<ExitCode> {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+    let console_on_stdio =
+        args.transports.contains(&TransportArg::Console) && args.serial.is_none();
+    if console_on_stdio && args.events.is_some() {
+        bail!("--events writes to stdout, which the console transport owns: use --serial");
+    }
+    let state_dir = args.state_dir.clone().or_else(storage::default_state_dir);
+    let secret = security::configure(&args, state_dir.as_deref())?;
+    let service_name = args
+        .service_name
+        .clone()
+        .unwrap_or_else(banner::default_service_name);
+
+    let builder = builder(&args, secret.device, state_dir)?;
+    let events_out = events::spawn_writer(&builder, args.events);
+    let handle = builder.start().await.context("starting the device")?;
+    banner::print(&args, &handle, &service_name, &secret.shown);
+    if let Some(out) = &events_out {
+        out.listening(&handle);
+    }
+    let code = supervise(&args, &handle).await;
+    handle.shutdown().await;
+    if let Some(out) = events_out {
+        out.finish().await;
+    }
+    Ok(code)
+}
+
+fn builder(
+    args: &DeviceArgs,
+    device: uniprov::core::security::DeviceSecurity,
+    state_dir: Option<PathBuf>,
+) -> anyhow::Result<DeviceBuilder> {
+    let mut b = DeviceBuilder::new(device)
+        .network(match args.network {
+            NetworkArg::Wifi => NetworkKind::Wifi,
+            NetworkArg::Thread => NetworkKind::Thread,
+        })
+        .mode(match args.mode {
+            ModeArg::Full => Mode::Full,
+            ModeArg::SessionOnly => Mode::SessionOnly,
+        })
+        .cleanup_delay(Duration::from_millis(args.cleanup_delay_ms))
+        .auto_stop(if args.no_auto_stop {
+            AutoStop::Disabled
+        } else {
+            AutoStop::Enabled {
+                timeout: Duration::from_secs(args.autostop_timeout_s),
+            }
+        })
+        .scan_max_entries(args.scan_max_entries)
+        .wifi_conn_attempts(args.wifi_conn_attempts)
+        .max_sessions(usize::from(args.max_sessions))
+        .backend(backend(args)?)
+        .on_stored_credentials(if args.reset {
+            OnStoredCredentials::Forget
+        } else if args.force_provisioning {
+            OnStoredCredentials::Provision
+        } else {
+            OnStoredCredentials::Connect
+        });
+    if args.enable_provisioning {
+        b = b.enable_provisioning();
+    }
+    if let Some(dir) = state_dir {
+        b = b.state_dir(dir);
+    }
+    for app in &args.app_info {
+        b = b.app_info(app.clone());
+    }
+    for name in &args.custom_endpoints {
+        b = b.endpoint(name, Some(demo_handler()));
+    }
+    for transport in dedup(&args.transports) {
+        b = b.transport(match transport {
+            TransportArg::Http => TransportSpec::Http(HttpConfig {
+                listen: args.listen,
+                ..HttpConfig::default()
+            }),
+            TransportArg::Console => match &args.serial {
+                Some(path) => TransportSpec::Console {
+                    config: ConsoleConfig {
+                        echo: true,
+                        ..ConsoleConfig::default()
+                    },
+                    io: ConsoleIo::Serial {
+                        path: path.clone(),
+                        baud: args.baud,
+                    },
+                },
+                None => TransportSpec::Console {
+                    config: ConsoleConfig::default(),
+                    io: ConsoleIo::Stdio,
+                },
+            },
+        });
+    }
+    Ok(b)
+}
+
+fn dedup(transports: &[TransportArg]) -> Vec<TransportArg> {
+    let mut unique = Vec::new();
+    for t in transports {
+        if !unique.contains(t) {
+            unique.push(*t);
+        }
+    }
+    unique
+}
+
+fn backend(args: &DeviceArgs) -> anyhow::Result<Arc<dyn NetworkBackend>> {
+    match args.radio {
+        RadioArg::Sim => {
+            let mut world = match &args.sim_config {
+                Some(path) => {
+                    SimConfig::load(path).with_context(|| format!("reading {}", path.display()))?
+                }
+                None => SimConfig::default(),
+            };
+            if let Some(ms) = args.sim_connect_delay_ms {
+                world.connect_delay = Duration::from_millis(ms);
+            }
+            Ok(Arc::new(SimRadio::new(world)))
+        }
+    }
+}
+
+/// The ESP examples' `custom-data` handler: logs the length (never the content) and answers
+/// `SUCCESS\0`.
+fn demo_handler() -> EndpointHandler {
+    Arc::new(|request: CustomRequest<'_>| {
+        tracing::info!(
+            endpoint = request.endpoint,
+            len = request.data.len(),
+            "custom endpoint request"
+        );
+        Some(b"SUCCESS\0".to_vec())
+    })
+}
+
+/// Waits for the end: provisioning ended (END) in full mode, the stored credentials' outcome
+/// on a provisioned boot, or Ctrl-C.
+async fn supervise(args: &DeviceArgs, handle: &DeviceHandle) -> ExitCode {
+    let mut events = handle.events();
+    let keeps_session = args.mode == ModeArg::SessionOnly;
+    let provisioning = handle.state() != uniprov::device::manager::ProvState::Idle;
+    let end = async {
+        if provisioning {
+            handle.wait().await;
+            if keeps_session {
+                tracing::info!("provisioning ended; the session stays up (Ctrl-C to stop)");
+                std::future::pending::<()>().await;
+            }
+            return ExitCode::SUCCESS;
+        }
+        // Already provisioned: report the outcome of the stored credentials.
+        loop {
+            match events.recv().await {
+                Ok(DeviceEvent::Network(event)) => {
+                    let ok = matches!(
+                        event,
+                        uniprov::device::network::NetworkEvent::Connected(_)
+                            | uniprov::device::network::NetworkEvent::ThreadAttached(_)
+                    );
+                    if keeps_session {
+                        tracing::info!("session stays up (Ctrl-C to stop)");
+                        std::future::pending::<()>().await;
+                    }
+                    return if ok {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::FAILURE
+                    };
+                }
+                Ok(_) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+    };
+    tokio::select! {
+        code = end => code,
+        () = interrupted() => {
+            tracing::info!("interrupted: stopping");
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM.
+async fn interrupted() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! What `uniprov device` prints at start (stderr): the QR payload of the ESP examples (§12),
+//! the QR code itself, and the commands that provision this device.
+
+use std::net::SocketAddr;
+
+use qrcode::render::unicode::Dense1x2;
+use qrcode::QrCode;
+use uniprov::core::messages::NetworkKind;
+use uniprov::core::qr::{QrPayload, QrTransport};
+use uniprov::core::Secret;
+use uniprov::device::service::DeviceHandle;
+
+use super::security::Shown;
+use super::{DeviceArgs, NetworkArg, TransportArg};
+
+/// `PROV_` and six hex digits derived from `/etc/machine-id` (or the host name), stable
+/// across runs like the ESP examples' `PROV_` + the last three MAC bytes.
+pub(super) fn default_service_name() -> String {
+    let seed = std::fs::read("/etc/machine-id")
+        .or_else(|_| std::fs::read("/proc/sys/kernel/hostname"))
+        .unwrap_or_default();
+    // FNV-1a: stable across builds (std's hasher makes no such promise).
+    let hash = seed.iter().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(*b)).wrapping_mul(0x0100_0193)
+    });
+    format!("PROV_{:06X}", hash & 0x00ff_ffff)
+}
+
+/// Prints the banner. The PoP / password appears only here, in the QR payload and the
+/// commands, as the ESP examples print it; it is never logged.
+pub(super) fn print(args: &DeviceArgs, handle: &DeviceHandle, service_name: &str, shown: &Shown) {
+    let http = handle.http_addrs().first().map(|a| reachable(*a));
+    eprintln!(
+        "uniprov device {service_name:?}: proto-ver {}",
+        compact(handle.proto_ver())
+    );
+    if let Some(addr) = http {
+        let payload = qr_payload(args, service_name, shown);
+        let json = payload.to_json();
+        eprintln!("QR payload: {json}");
+        match QrCode::new(json.as_bytes()) {
+            Ok(code) => {
+                let art = code
+                    .render::<Dense1x2>()
+                    .dark_color(Dense1x2::Light)
+                    .light_color(Dense1x2::Dark)
+                    .quiet_zone(true)
+                    .build();
+                eprintln!("{art}");
+            }
+            Err(error) => tracing::warn!(%error, "payload too long for a QR code"),
+        }
+        eprintln!("Or open: {}", payload.to_url());
+        eprintln!("Provision it with:");
+        eprintln!("  uniprov provision --transport http --service-name {addr}{} --ssid <SSID> --passphrase <PASSPHRASE>", client_security(shown, "uniprov"));
+        eprintln!("  esp_prov.py --transport softap --service_name {addr}{} --ssid <SSID> --passphrase <PASSPHRASE>", client_security(shown, "esp_prov"));
+    }
+    if args.transports.contains(&TransportArg::Console) {
+        let security = client_security(shown, "esp_prov");
+        eprintln!("Console transport: type or pipe `<endpoint> <session> <hex>` lines (esp_prov.py --transport console{security})");
+    }
+}
+
+/// A listening address a client on this machine can connect to.
+fn reachable(addr: SocketAddr) -> SocketAddr {
+    if addr.ip().is_unspecified() {
+        SocketAddr::from(([127, 0, 0, 1], addr.port()))
+    } else {
+        addr
+    }
+}
+
+fn compact(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn qr_payload(args: &DeviceArgs, name: &str, shown: &Shown) -> QrPayload {
+    let (username, pop) = match shown {
+        Shown::Sec0 => (None, None),
+        Shown::Sec1 { pop } => (None, pop.as_ref().map(Secret::duplicate)),
+        Shown::Sec2 {
+            username, password, ..
+        } => (
+            Some(username.clone()),
+            password.as_ref().map(Secret::duplicate),
+        ),
+    };
+    QrPayload {
+        name: name.to_string(),
+        transport: QrTransport::Softap,
+        security: None,
+        username,
+        pop,
+        softap_password: None,
+        network: match args.network {
+            NetworkArg::Wifi => None,
+            NetworkArg::Thread => Some(NetworkKind::Thread),
+        },
+    }
+}
+
+/// The security options of a client command (`uniprov` or `esp_prov` spelling).
+fn client_security(shown: &Shown, tool: &str) -> String {
+    let esp = tool == "esp_prov";
+    let flag = |name: &str| {
+        if esp {
+            format!("--{}", name.replace('-', "_"))
+        } else {
+            format!("--{name}")
+        }
+    };
+    match shown {
+        Shown::Sec0 => format!(" {} 0", flag("sec-ver")),
+        Shown::Sec1 { pop: None } => format!(" {} 1", flag("sec-ver")),
+        Shown::Sec1 { pop: Some(pop) } => {
+            format!(
+                " {} 1 {} {}",
+                flag("sec-ver"),
+                flag("pop"),
+                shell(pop.expose())
+            )
+        }
+        Shown::Sec2 {
+            username,
+            password,
+            patch,
+        } => {
+            let pwd = password
+                .as_ref()
+                .map_or_else(|| "<PASSWORD>".to_string(), |p| shell(p.expose()));
+            let mut s = format!(
+                " {} 2 {} {} {} {pwd}",
+                flag("sec-ver"),
+                flag("sec2-username"),
+                shell(username),
+                flag("sec2-pwd")
+            );
+            if *patch == 0 && !esp {
+                s.push_str(" --sec-patch-ver 0");
+            }
+            s
+        }
+    }
+}
+
+/// Quotes `text` for a POSIX shell when needed.
+fn shell(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.,:/@%+=".contains(c));
+    if plain {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}

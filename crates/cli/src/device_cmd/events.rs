@@ -1,0 +1,131 @@
+//! `--events json`: one JSON object per event on stdout.
+
+use std::io::Write;
+
+use serde_json::{json, Value};
+use tokio::sync::{broadcast, mpsc};
+use tokio::task::JoinHandle;
+use uniprov::core::messages::NetworkKind;
+use uniprov::device::manager::ProvEvent;
+use uniprov::device::network::NetworkEvent;
+use uniprov::device::service::{DeviceBuilder, DeviceEvent, DeviceHandle};
+
+use super::EventsFormat;
+
+/// The task that writes events.
+pub(super) struct EventWriter {
+    extra: mpsc::UnboundedSender<Value>,
+    task: JoinHandle<()>,
+}
+
+/// Starts writing events (from the very first) when asked to.
+pub(super) fn spawn_writer(
+    builder: &DeviceBuilder,
+    format: Option<EventsFormat>,
+) -> Option<EventWriter> {
+    let EventsFormat::Json = format?;
+    let events = builder.subscribe();
+    let (extra, extra_rx) = mpsc::unbounded_channel();
+    let task = tokio::spawn(write_events(events, extra_rx));
+    Some(EventWriter { extra, task })
+}
+
+impl EventWriter {
+    /// Announces the listening addresses (`{"event":"listening",...}`).
+    pub(super) fn listening(&self, handle: &DeviceHandle) {
+        for addr in handle.http_addrs() {
+            let line = json!({"event": "listening", "transport": "http", "addr": addr.to_string()});
+            let _ = self.extra.send(line);
+        }
+    }
+
+    /// Waits until the DEINIT event has been written.
+    pub(super) async fn finish(self) {
+        drop(self.extra);
+        let _ = self.task.await;
+    }
+}
+
+async fn write_events(
+    mut events: broadcast::Receiver<DeviceEvent>,
+    mut extra: mpsc::UnboundedReceiver<Value>,
+) {
+    let mut extra_open = true;
+    loop {
+        let line = tokio::select! {
+            biased;
+            value = extra.recv(), if extra_open => match value {
+                Some(value) => value,
+                None => {
+                    extra_open = false;
+                    continue;
+                }
+            },
+            event = events.recv() => match event {
+                Ok(event) => {
+                    let last = event == DeviceEvent::Prov(ProvEvent::Deinit);
+                    write_line(&to_json(&event));
+                    if last {
+                        return;
+                    }
+                    continue;
+                }
+                Err(broadcast::error::RecvError::Lagged(missed)) => {
+                    json!({"event": "lagged", "missed": missed})
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            },
+        };
+        write_line(&line);
+    }
+}
+
+fn write_line(value: &Value) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{value}");
+    let _ = out.flush();
+}
+
+/// The JSON form of an event. Never contains a passphrase or a dataset.
+pub(super) fn to_json(event: &DeviceEvent) -> Value {
+    match event {
+        DeviceEvent::Prov(event) => {
+            serde_json::to_value(event).unwrap_or_else(|_| json!({"event": "unknown"}))
+        }
+        DeviceEvent::AlreadyProvisioned { network } => json!({
+            "event": "already_provisioned",
+            "network": network_name(*network),
+        }),
+        DeviceEvent::Network(NetworkEvent::Connected(info)) => json!({
+            "event": "network",
+            "state": "connected",
+            "ssid": String::from_utf8_lossy(&info.ssid),
+            "ip4_addr": info.ip4_addr,
+            "channel": info.channel,
+        }),
+        DeviceEvent::Network(NetworkEvent::Disconnected { reason }) => json!({
+            "event": "network",
+            "state": "disconnected",
+            "reason": reason,
+        }),
+        DeviceEvent::Network(NetworkEvent::ThreadAttached(info)) => json!({
+            "event": "network",
+            "state": "thread_attached",
+            "name": info.name,
+            "pan_id": info.pan_id,
+            "channel": info.channel,
+        }),
+        DeviceEvent::Network(NetworkEvent::ThreadFailed(reason)) => json!({
+            "event": "network",
+            "state": "thread_failed",
+            "reason": format!("{reason:?}"),
+        }),
+    }
+}
+
+fn network_name(network: NetworkKind) -> &'static str {
+    match network {
+        NetworkKind::Wifi => "wifi",
+        NetworkKind::Thread => "thread",
+    }
+}

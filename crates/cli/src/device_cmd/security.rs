@@ -1,0 +1,165 @@
+//! The security scheme from the command line, and what the QR code / banner may show of it.
+
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use uniprov::core::security::{generate_sec2_credentials, DeviceSecurity, Sec2Patch};
+use uniprov::core::{Entropy, Secret};
+use uniprov::device::storage::StateDir;
+use uniprov::entropy::OsEntropy;
+
+use super::DeviceArgs;
+
+/// Salt length of generated security 2 credentials (esp_prov's default).
+const SALT_LEN: usize = 16;
+
+/// What a client needs to know to connect (printed in the QR code, as ESP examples do).
+#[derive(Debug)]
+pub(super) enum Shown {
+    /// Plaintext.
+    Sec0,
+    /// Security 1 and its PoP, if any.
+    Sec1 { pop: Option<Secret<String>> },
+    /// Security 2: username and, unless only a verifier was given, the password.
+    Sec2 {
+        username: String,
+        password: Option<Secret<String>>,
+        patch: u8,
+    },
+}
+
+/// The device's security and what may be shown of it.
+pub(super) struct Configured {
+    pub(super) device: DeviceSecurity,
+    pub(super) shown: Shown,
+}
+
+/// Builds the security scheme; generated security 2 credentials are kept in the state
+/// directory so the salt stays stable across restarts.
+pub(super) fn configure(args: &DeviceArgs, state_dir: Option<&Path>) -> anyhow::Result<Configured> {
+    match args.sec_ver {
+        0 => {
+            tracing::warn!("*** SECURITY 0: NO ENCRYPTION, NO AUTHENTICATION. Anyone in range can read the Wi-Fi passphrase and provision this device. ***");
+            Ok(Configured {
+                device: DeviceSecurity::Sec0,
+                shown: Shown::Sec0,
+            })
+        }
+        1 => {
+            let pop = args
+                .pop
+                .as_ref()
+                .map(|p| p.0.clone())
+                .filter(|p| !p.is_empty());
+            if pop.is_none() {
+                tracing::warn!("security 1 without a PoP: anyone in range can provision this device (pass --pop)");
+            }
+            Ok(Configured {
+                device: DeviceSecurity::Sec1 {
+                    pop: pop.as_ref().map(|p| Secret::new(p.as_bytes().to_vec())),
+                },
+                shown: Shown::Sec1 {
+                    pop: pop.map(Secret::new),
+                },
+            })
+        }
+        _ => sec2(args, state_dir),
+    }
+}
+
+fn sec2(args: &DeviceArgs, state_dir: Option<&Path>) -> anyhow::Result<Configured> {
+    let patch = if args.sec_patch_ver == 1 {
+        Sec2Patch::V1
+    } else {
+        Sec2Patch::V0
+    };
+    let username = args.sec2_username.clone();
+    if let (Some(salt), Some(verifier)) = (&args.sec2_salt, &args.sec2_verifier) {
+        let salt = hex::decode(salt.trim()).context("--sec2-salt is not hex")?;
+        let verifier =
+            Secret::new(hex::decode(verifier.0.trim()).context("--sec2-verifier is not hex")?);
+        if salt.is_empty() || verifier.expose().is_empty() {
+            bail!("--sec2-salt and --sec2-verifier must not be empty");
+        }
+        return Ok(Configured {
+            device: DeviceSecurity::Sec2 {
+                salt,
+                verifier,
+                patch,
+            },
+            shown: Shown::Sec2 {
+                username,
+                password: args.sec2_pwd.as_ref().map(|p| Secret::new(p.0.clone())),
+                patch: args.sec_patch_ver,
+            },
+        });
+    }
+    let (password, given) = match &args.sec2_pwd {
+        Some(p) if !p.0.is_empty() => (Secret::new(p.0.clone()), true),
+        _ => {
+            tracing::warn!(
+                "no --sec2-pwd: using a random password for this run (shown in the QR code)"
+            );
+            (random_password(), false)
+        }
+    };
+    let dir = match state_dir.filter(|_| given) {
+        Some(path) => Some(StateDir::open(path).context("opening the state directory")?),
+        None => None,
+    };
+    let stored = match &dir {
+        Some(dir) => dir
+            .load_sec2()
+            .context("reading the stored sec2 credentials")?,
+        None => None,
+    };
+    let user = username.as_bytes();
+    let pwd = password.expose().as_bytes();
+    let creds = match &stored {
+        // Same salt as before: the verifier only changes when the password does.
+        Some(s) => generate_sec2_credentials(user, pwd, s.salt.len(), &mut Replay(&s.salt)),
+        None => generate_sec2_credentials(user, pwd, SALT_LEN, &mut OsEntropy),
+    };
+    let unchanged = stored
+        .as_ref()
+        .is_some_and(|s| s.salt == creds.salt && s.verifier.expose() == creds.verifier.expose());
+    if let (Some(dir), false) = (&dir, unchanged) {
+        dir.store_sec2(&creds.salt, &creds.verifier)
+            .context("storing the sec2 credentials")?;
+    }
+    Ok(Configured {
+        device: DeviceSecurity::Sec2 {
+            salt: creds.salt,
+            verifier: creds.verifier,
+            patch,
+        },
+        shown: Shown::Sec2 {
+            username,
+            password: Some(password),
+            patch: args.sec_patch_ver,
+        },
+    })
+}
+
+/// Feeds back a stored salt as the "random" bytes of the salt generator.
+struct Replay<'a>(&'a [u8]);
+
+impl Entropy for Replay<'_> {
+    fn fill(&mut self, dest: &mut [u8]) {
+        for (d, s) in dest.iter_mut().zip(self.0.iter().cycle()) {
+            *d = *s;
+        }
+    }
+}
+
+/// Ten characters without look-alikes.
+fn random_password() -> Secret<String> {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    let mut bytes = [0u8; 10];
+    OsEntropy.fill(&mut bytes);
+    let text = bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect();
+    Secret::new(text)
+}

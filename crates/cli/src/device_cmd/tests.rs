@@ -1,0 +1,94 @@
+//! Option parsing and output formatting of `uniprov device`.
+
+use clap::Parser;
+use uniprov::device::manager::ProvEvent;
+use uniprov::device::service::DeviceEvent;
+
+use super::{banner, events, parse_app_info, DeviceArgs, TransportArg};
+
+#[derive(Debug, Parser)]
+struct Wrapper {
+    #[command(flatten)]
+    args: DeviceArgs,
+}
+
+fn parse(args: &[&str]) -> Result<DeviceArgs, clap::Error> {
+    Wrapper::try_parse_from(std::iter::once("device").chain(args.iter().copied())).map(|w| w.args)
+}
+
+#[test]
+fn defaults_are_esps() {
+    let args = parse(&[]).expect("parse");
+    assert_eq!(args.sec_ver, 2);
+    assert_eq!(args.sec_patch_ver, 1);
+    assert_eq!(args.transports, [TransportArg::Http]);
+    assert_eq!(args.listen.to_string(), "0.0.0.0:80");
+    assert_eq!((args.cleanup_delay_ms, args.autostop_timeout_s), (1000, 30));
+    assert_eq!((args.scan_max_entries, args.max_sessions), (16, 16));
+}
+
+#[test]
+fn out_of_range_values_are_refused() {
+    for bad in [
+        &["--sec-ver", "3"][..],
+        &["--cleanup-delay-ms", "99"],
+        &["--autostop-timeout-s", "4"],
+        &["--scan-max-entries", "0"],
+        &["--max-sessions", "0"],
+        &["--sec-patch-ver", "2"],
+        &["--reset", "--force-provisioning"],
+        &["--sec2-salt", "00"],
+    ] {
+        assert!(parse(bad).is_err(), "{bad:?}");
+    }
+    let both = parse(&[
+        "--transport",
+        "http",
+        "--transport",
+        "console",
+        "--sim",
+        "w.toml",
+    ]);
+    assert_eq!(both.expect("parse").transports.len(), 2);
+}
+
+#[test]
+fn secrets_do_not_show_in_debug() {
+    let args = parse(&[
+        "--sec-ver",
+        "1",
+        "--pop",
+        "hunter2-pop",
+        "--sec2-pwd",
+        "pw-hunter2",
+    ]);
+    let text = format!("{:?}", args.expect("parse"));
+    assert!(!text.contains("hunter2"), "{text}");
+}
+
+#[test]
+fn app_info_is_label_version_and_caps() {
+    let app = parse_app_info("rmaker:1.0:claim,ota").expect("parse");
+    assert_eq!((app.label.as_str(), app.ver.as_str()), ("rmaker", "1.0"));
+    assert_eq!(app.cap, ["claim", "ota"]);
+    assert!(parse_app_info("plain:2").expect("parse").cap.is_empty());
+    assert!(parse_app_info("prov:1").is_err());
+    assert!(parse_app_info("nover").is_err());
+}
+
+#[test]
+fn default_service_name_is_stable_and_esp_shaped() {
+    let name = banner::default_service_name();
+    assert_eq!(name, banner::default_service_name());
+    assert!(name.starts_with("PROV_") && name.len() == 11, "{name}");
+}
+
+#[test]
+fn events_are_flat_json_objects() {
+    let event = DeviceEvent::Prov(ProvEvent::CredRecv {
+        ssid: "HomeNetwork".into(),
+    });
+    let json = events::to_json(&event);
+    assert_eq!(json["event"], "cred_recv");
+    assert_eq!(json["ssid"], "HomeNetwork");
+}

@@ -1,0 +1,111 @@
+//! The backend worker: carries out the manager's radio and storage actions in order, so the
+//! device task never waits for the backend and a Disconnect never overtakes the Connect
+//! that follows it.
+
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+use uniprov_core::messages::{ThreadFailReason, WifiCredentials};
+use uniprov_core::Secret;
+
+use super::actor::Internal;
+use crate::device::network::{DisconnectReason, NetworkBackend, NetworkError, NetworkEvent};
+use crate::device::storage::StateDir;
+
+/// One backend operation.
+pub(super) enum BackendOp {
+    /// Start one Wi-Fi attempt.
+    Connect(WifiCredentials),
+    /// Start attaching to Thread.
+    Attach(Secret<Vec<u8>>),
+    /// Cancel the attempt / leave the network.
+    Disconnect,
+    /// Persist proven Wi-Fi credentials: backend, then state directory.
+    PersistWifi(WifiCredentials),
+    /// Persist a proven Thread dataset: backend, then state directory.
+    PersistThread(Secret<Vec<u8>>),
+    /// Forget stored credentials (backend and state directory); the result goes to the caller.
+    Forget(Option<oneshot::Sender<Result<(), String>>>),
+}
+
+/// Runs operations until the device task drops its sender.
+pub(super) async fn backend_worker(
+    backend: Arc<dyn NetworkBackend>,
+    state_dir: Option<StateDir>,
+    mut ops: mpsc::UnboundedReceiver<BackendOp>,
+    internal: mpsc::UnboundedSender<Internal>,
+) {
+    while let Some(op) = ops.recv().await {
+        match op {
+            BackendOp::Connect(credentials) => {
+                if let Err(error) = backend.connect_wifi(&credentials).await {
+                    // An attempt that could not even start is reported as "not found", a
+                    // final failure: an unmapped reason would make the manager retry forever.
+                    tracing::warn!(%error, "connect failed to start");
+                    let reason = DisconnectReason::NoApFound;
+                    let _ = internal.send(Internal::Network(NetworkEvent::Disconnected { reason }));
+                }
+            }
+            BackendOp::Attach(dataset) => {
+                if let Err(error) = backend.attach_thread(&dataset).await {
+                    tracing::warn!(%error, "attach failed to start");
+                    let reason = match error {
+                        NetworkError::InvalidDataset(_) => ThreadFailReason::DatasetInvalid,
+                        _ => ThreadFailReason::NetworkNotFound,
+                    };
+                    let _ = internal.send(Internal::Network(NetworkEvent::ThreadFailed(reason)));
+                }
+            }
+            BackendOp::Disconnect => {
+                if let Err(error) = backend.disconnect().await {
+                    tracing::warn!(%error, "disconnect failed");
+                }
+            }
+            BackendOp::PersistWifi(credentials) => {
+                let result = match backend.persist_wifi(&credentials).await {
+                    Ok(()) => store(&state_dir, |d| {
+                        d.store_wifi(&credentials.ssid, &credentials.passphrase)
+                    }),
+                    Err(error) => Err(error.to_string()),
+                };
+                log_persist(result);
+            }
+            BackendOp::PersistThread(dataset) => {
+                let result = match backend.persist_thread(&dataset).await {
+                    Ok(()) => store(&state_dir, |d| d.store_thread(&dataset)),
+                    Err(error) => Err(error.to_string()),
+                };
+                log_persist(result);
+            }
+            BackendOp::Forget(reply) => {
+                let result = match backend.forget().await {
+                    Ok(()) => store(&state_dir, StateDir::clear_network),
+                    Err(error) => Err(error.to_string()),
+                };
+                if let Err(error) = &result {
+                    tracing::warn!(%error, "forgetting credentials failed");
+                }
+                if let Some(reply) = reply {
+                    let _ = reply.send(result);
+                }
+            }
+        }
+    }
+}
+
+fn store(
+    dir: &Option<StateDir>,
+    write: impl FnOnce(&StateDir) -> Result<(), crate::device::storage::StorageError>,
+) -> Result<(), String> {
+    match dir {
+        Some(dir) => write(dir).map_err(|e| e.to_string()),
+        None => Ok(()),
+    }
+}
+
+fn log_persist(result: Result<(), String>) {
+    match result {
+        Ok(()) => tracing::info!("proven credentials persisted"),
+        Err(error) => tracing::error!(%error, "persisting proven credentials failed"),
+    }
+}

@@ -1,0 +1,118 @@
+//! The device runtime: one task that owns the protocomm router, the provisioning manager, the
+//! network backend, the state directory and the custom endpoints, and serves every transport
+//! (PROTOCOL.md §1, §3, §10, §11).
+//!
+//! ```text
+//!  HTTP ─┐                       ┌─ Protocomm (proto-ver, prov-session, decrypt/encrypt)
+//!  console ─► request queue ─► device task ─┼─ Manager (prov-config, prov-scan, prov-ctrl, timers)
+//!  handles ─► commands ──────┘       │      └─ custom endpoint handlers
+//!                                     ├─► backend worker (connect, persist, forget: in order)
+//!                                     ├─► scan tasks
+//!                                     └─► events (broadcast)
+//! ```
+//!
+//! [`DeviceBuilder`] is the configuration (ESP `*_prov_mgr_init` + the calls allowed only
+//! before start); [`DeviceBuilder::start`] is `start_provisioning` and returns a
+//! [`DeviceHandle`] with the calls allowed afterwards. `docs/device-api.md` maps every ESP
+//! function to its counterpart here.
+//!
+//! # How a request is served
+//!
+//! `Protocomm::receive` answers proto-ver and prov-session itself; a decrypted request goes to
+//! prov-config / prov-scan / prov-ctrl (decoded by the core, handled by the [`Manager`]) or to a
+//! custom endpoint handler, and the answer is encrypted with `Protocomm::respond`. Anything
+//! refused (unknown endpoint, failed handshake, undecodable request, a handler saying no) is
+//! answered with `None`, which the transports turn into ESP's silent close (§3.3). A blocking
+//! scan keeps its reply until the scan completes; the task keeps serving other requests
+//! meanwhile.
+//!
+//! # Effects
+//!
+//! The task never awaits the backend. Connect, attach, disconnect, persist and forget go, in
+//! the order the manager asked for them, to one backend worker task; scans run in tasks of
+//! their own and report back. Credentials are persisted (backend, then state directory) only
+//! on the manager's `Persist*` actions, which follow a successful connection.
+//!
+//! [`Manager`]: super::manager::Manager
+
+mod actor;
+mod builder;
+mod effects;
+mod handle;
+mod transports;
+mod version;
+
+use std::sync::Arc;
+
+use uniprov_core::messages::{NetworkKind, ThreadStatus, WifiStatus};
+
+pub use builder::{ConsoleIo, DeviceBuilder, OnStoredCredentials, StartError, TransportSpec};
+pub use handle::{DeviceHandle, HandleError};
+pub use version::version_info;
+
+use super::manager::ProvEvent;
+use super::network::NetworkEvent;
+use super::transport::SessionId;
+
+/// The endpoint names the provisioning manager registers (§1).
+pub mod endpoint {
+    /// Configuration (credentials, status).
+    pub const CONFIG: &str = "prov-config";
+    /// Scan.
+    pub const SCAN: &str = "prov-scan";
+    /// Control (reset, reprov).
+    pub const CTRL: &str = "prov-ctrl";
+    /// The security handshake.
+    pub const SESSION: &str = "prov-session";
+    /// The version text.
+    pub const VERSION: &str = "proto-ver";
+
+    /// Whether `name` is one of the manager's own endpoints.
+    pub fn is_reserved(name: &str) -> bool {
+        [CONFIG, SCAN, CTRL, SESSION, VERSION].contains(&name)
+    }
+}
+
+/// Something the device reports to the application (`*_prov_mgr` event handler).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeviceEvent {
+    /// A provisioning manager event (§10.1).
+    Prov(ProvEvent),
+    /// The network backend reported the outcome of an attempt or a link change (also outside
+    /// provisioning, e.g. when connecting with stored credentials).
+    Network(NetworkEvent),
+    /// Credentials were found in the state directory at start: the device connects with them
+    /// instead of provisioning (ESP: `is_provisioned` → skip `start_provisioning`).
+    AlreadyProvisioned {
+        /// Which network the stored credentials are for.
+        network: NetworkKind,
+    },
+}
+
+/// A request to a custom endpoint, as its handler sees it (decrypted).
+#[derive(Debug, Clone, Copy)]
+pub struct CustomRequest<'a> {
+    /// The endpoint name.
+    pub endpoint: &'a str,
+    /// The transport session the request came from.
+    pub session: SessionId,
+    /// The decrypted request bytes.
+    pub data: &'a [u8],
+}
+
+/// A custom endpoint handler (ESP `protocomm_req_handler_t`): the response to encrypt and send,
+/// or `None` to refuse the request (the transport closes silently, §3.3).
+///
+/// It runs on the device task: keep it short and never block. To stop provisioning from a
+/// handler (ESP's examples do), capture a [`DeviceHandle`] (for example through a
+/// `OnceLock`) and spawn `handle.stop()`.
+pub type EndpointHandler = Arc<dyn Fn(CustomRequest<'_>) -> Option<Vec<u8>> + Send + Sync>;
+
+/// The network state reported by [`DeviceHandle::network_state`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NetworkState {
+    /// Wi-Fi station state, mapped as GetStatus maps it (§10.3).
+    Wifi(WifiStatus),
+    /// Thread link state (§10.7).
+    Thread(ThreadStatus),
+}
