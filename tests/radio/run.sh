@@ -11,6 +11,7 @@
 #   UNIPROV_RADIO_LOGS   logs: LOGS/TEST/{console.log,...} (default target/radio)
 #   UNIPROV_BIN          a ready uniprov binary (skips cargo build)
 #   UNIPROV_RADIO_FEATURES  cargo features of uniprov-cli for the build (default: networkmanager)
+#   UNIPROV_CLIENT_BIN   the client side of the end-to-end tests, when UNIPROV_BIN has no `provision`
 #   UNIPROV_PROBE        a ready radio_probe binary (crates/uniprov/examples/radio_probe.rs)
 #   UNIPROV_RADIO_SKIP_APT=1  do not install host packages
 #   SMP MEM TIMEOUT ACCEL   passed to host/vm.sh
@@ -62,6 +63,7 @@ for t in "${TESTS[@]}"; do
   d=$LOGS/$t; rm -rf "$d"; mkdir -p "$d/share" "$d/out"
   cp "$R"/guest/*.sh "$d/share/"; cp "$BIN" "$d/share/uniprov"
   [ -n "$PROBE" ] && cp "$PROBE" "$d/share/radio_probe"
+  [ -n "${UNIPROV_CLIENT_BIN:-}" ] && cp "$UNIPROV_CLIENT_BIN" "$d/share/uniprov-client"
   s=$SECONDS
   TIMEOUT=${TIMEOUT:-600} bash "$R/host/vm.sh" "$CACHE/image" "$d/share" "$d/out" "$t.sh" > "$d/console.log" 2>&1
   rc=$?

@@ -4,6 +4,8 @@
 use clap::{Parser, Subcommand};
 
 mod device_cmd;
+#[cfg(target_os = "linux")]
+mod radio_args;
 
 /// Espressif Unified Provisioning: provision devices, or be one.
 #[derive(Debug, Parser)]

@@ -40,9 +40,4 @@ impl LinuxRadioArgs {
             .await
             .with_context(|| format!("opening the {name} radio on {}", self.wifi_iface))
     }
-
-    /// The radio names this build knows besides `sim`.
-    pub fn names() -> &'static [&'static str] {
-        linux::radio_names()
-    }
 }

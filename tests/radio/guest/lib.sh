@@ -7,6 +7,8 @@ OUT=/mnt/out; LOG=/tmp/log; mkdir -p "$LOG"
 SSID=${SSID:-uniprov-lab}; PSK=${PSK:-correct-horse-battery}
 AP_IP=192.168.77.1
 UNIPROV=/mnt/host/uniprov
+# the client side of the end-to-end tests (a separate binary when UNIPROV_CLIENT_BIN was given)
+UNIPROV_CLIENT=/mnt/host/uniprov; [ -x /mnt/host/uniprov-client ] && UNIPROV_CLIENT=/mnt/host/uniprov-client
 FAILS=0; PASSES=0
 now() { cut -d' ' -f1 /proc/uptime; }
 since() { awk "BEGIN { printf \"%.1f\", $(now) - $1 }"; }
@@ -91,7 +93,7 @@ device_up() { local radio=$1; shift
 # client CMD... : run the uniprov client (output in /tmp/client.out, also printed)
 client() {
   # shellcheck disable=SC2086
-  timeout 180 "$UNIPROV" "$@" $CLIENT_FLAGS > /tmp/client.out 2>&1; local rc=$?
+  timeout 180 "$UNIPROV_CLIENT" "$@" $CLIENT_FLAGS > /tmp/client.out 2>&1; local rc=$?
   sed 's/^/    client: /' /tmp/client.out; return $rc
 }
 
@@ -100,13 +102,13 @@ client() {
 # right passphrase -> connected with a DHCP address.
 provision_flow() {
   local t
-  t=$(now); client provision --ssid no-such-ssid --passphrase "$PSK"
-  check "unknown SSID: provision fails" test $? != 0
+  t=$(now); client provision --ssid no-such-ssid --passphrase "$PSK"; local rc=$?
+  check "unknown SSID: provision fails with the network-not-found exit status (6)" test $rc = 6
   check "unknown SSID: NetworkNotFound reported" grep -qiE 'network ?not ?found|NetworkNotFound|not found' /tmp/client.out
   echo "T unknown SSID $(since "$t")s"
   check "ctrl reset after NetworkNotFound" client ctrl reset
-  t=$(now); client provision --ssid "$SSID" --passphrase wrong-passphrase-1
-  check "wrong passphrase: provision fails" test $? != 0
+  t=$(now); client provision --ssid "$SSID" --passphrase wrong-passphrase-1; rc=$?
+  check "wrong passphrase: provision fails with the Wi-Fi auth exit status (5)" test $rc = 5
   check "wrong passphrase: AuthError reported" grep -qiE 'auth ?error|AuthError|authentication' /tmp/client.out
   echo "T wrong passphrase $(since "$t")s"
   check "ctrl reset after AuthError" client ctrl reset
