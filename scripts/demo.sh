@@ -6,10 +6,8 @@ cd "$(dirname "$0")/.."
 
 echo "== building"
 cargo build --quiet -p uniprov-cli --bin uniprov
-cargo build --quiet -p uniprov --example provision_demo
 target=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 bin="$target/debug/uniprov"
-client="$target/debug/examples/provision_demo"
 
 work=$(mktemp -d)
 password="demo-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
@@ -40,7 +38,8 @@ done
 sed -n '/^QR payload/,/^Or open/p' "$work/device.log"
 
 echo "== provisioning $addr with security 2 (SSID HomeNetwork of the simulated world)"
-"$client" "$addr" wifiprov "$password" HomeNetwork password123
+"$bin" provision --transport http --service-name "$addr" \
+  --sec2-username wifiprov --sec2-pwd "$password" --ssid HomeNetwork --passphrase password123
 
 echo "== waiting for the device to finish"
 status=0

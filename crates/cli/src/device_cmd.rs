@@ -213,14 +213,6 @@ fn parse_app_info(text: &str) -> Result<AppInfo, String> {
     })
 }
 
-/// Runs `uniprov device` on a runtime of its own (for a synchronous `main`).
-pub fn main(args: DeviceArgs) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    let code = runtime.block_on(run(args));
-    runtime.shutdown_timeout(Duration::from_millis(100));
-    code
-}
-
 /// Runs `uniprov device` until provisioning ends, the device connected with stored
 /// credentials, or Ctrl-C.
 pub async fn run(args: DeviceArgs) -> anyhow::Result<ExitCode> {

@@ -1,26 +1,79 @@
 //! `uniprov`: the command-line front end.
+//!
+//! Client subcommands live in `client_cmd`; exit codes are documented in `docs/client.md`
+//! (0 ok, 1 other, 2 usage, 3 unreachable, 4 authentication, 5 Wi-Fi auth, 6 network not
+//! found, 7 timeout).
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
-use clap::{Parser, Subcommand};
-
+mod client_cmd;
 mod device_cmd;
 
-/// Espressif Unified Provisioning: provision devices, or be one.
+use std::process::ExitCode;
+
+use clap::{ArgAction, Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+/// Provision ESP32 and uniprov devices (a faster drop-in for esp_prov), or be one.
+///
+/// Without a subcommand the esp_prov options are accepted as they are:
+/// `uniprov --transport softap --sec_ver 1 --pop abcd1234 --ssid myssid --passphrase mypassword`.
 #[derive(Debug, Parser)]
-#[command(name = "uniprov", version)]
+#[command(name = "uniprov", version, args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+    #[command(flatten)]
+    esp_prov: client_cmd::EspProvArgs,
+    /// Print exactly one JSON document on stdout.
+    #[arg(long, global = true)]
+    json: bool,
+    /// More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
+    #[arg(short, long, action = ArgAction::Count, global = true)]
+    verbose: u8,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    #[command(flatten)]
+    Client(client_cmd::ClientCommand),
     /// Run this machine as a provisionable device (like an ESP32 with wifi_prov_mgr).
     Device(device_cmd::DeviceArgs),
 }
 
-fn main() -> anyhow::Result<std::process::ExitCode> {
-    match Cli::parse().command {
-        Command::Device(args) => device_cmd::main(args),
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        // The device sets up its own logging (info by default: its log is what a person watches).
+        Some(Command::Device(args)) => match device_cmd::run(args).await {
+            Ok(code) => code,
+            Err(err) => {
+                eprintln!("error: {err:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Some(Command::Client(command)) => {
+            init_logging(cli.verbose);
+            ExitCode::from(client_cmd::run(command, cli.json).await)
+        }
+        None => {
+            init_logging(cli.verbose);
+            ExitCode::from(client_cmd::run_esp_prov(cli.esp_prov, cli.json).await)
+        }
     }
 }

@@ -1,0 +1,211 @@
+//! The BLE client transport over btleplug (BlueZ on Linux). A thin adapter: which service and
+//! which characteristic to use is decided by the radio-free [`mapping`](super::mapping).
+//!
+//! Each request is a write with response to the endpoint's characteristic followed by a read
+//! of the same characteristic (§9.2). BlueZ performs long writes (prepare/execute) and long
+//! reads (read blob) by itself, which sec2's ~400-byte handshake messages need.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::time::Duration;
+
+use btleplug::api::{
+    Central, CentralEvent, Characteristic, Manager as _, Peripheral as _, ScanFilter, WriteType,
+};
+use btleplug::platform::{Adapter, Manager, Peripheral};
+use futures::StreamExt;
+use tracing::{debug, info};
+use uuid::Uuid;
+
+use super::mapping::{
+    select_service, service_candidates, DiscoveredCharacteristic, DiscoveredService, EndpointMap,
+    USER_DESCRIPTION_UUID,
+};
+use crate::client::error::ClientError;
+use crate::client::transport::{ClientTransport, TransportError};
+
+/// A connected provisioning service.
+pub struct BleClient {
+    peripheral: Peripheral,
+    endpoints: EndpointMap,
+    characteristics: BTreeMap<Uuid, Characteristic>,
+}
+
+impl std::fmt::Debug for BleClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BleClient")
+            .field("service", &self.endpoints.service())
+            .finish_non_exhaustive()
+    }
+}
+
+fn unreachable(target: &str, error: impl std::fmt::Display) -> ClientError {
+    ClientError::Unreachable(TransportError::Unreachable {
+        target: target.to_owned(),
+        source: io::Error::other(error.to_string()),
+    })
+}
+
+async fn pick_adapter(name: Option<&str>) -> Result<Adapter, ClientError> {
+    let manager = Manager::new().await.map_err(|e| unreachable("BlueZ", e))?;
+    let adapters = manager
+        .adapters()
+        .await
+        .map_err(|e| unreachable("BlueZ", e))?;
+    for adapter in adapters {
+        let info = adapter.adapter_info().await.unwrap_or_default();
+        if name.is_none_or(|n| info.split_whitespace().next() == Some(n)) {
+            debug!(adapter = %info, "using adapter");
+            return Ok(adapter);
+        }
+    }
+    Err(unreachable(
+        name.unwrap_or("BLE"),
+        "no such Bluetooth adapter",
+    ))
+}
+
+async fn local_name(peripheral: &Peripheral) -> Option<(String, Vec<Uuid>)> {
+    let properties = peripheral.properties().await.ok()??;
+    Some((properties.local_name?, properties.services))
+}
+
+/// Scans until a peripheral advertises exactly `name` (esp_prov matches the name exactly).
+async fn find(adapter: &Adapter, name: &str) -> Result<(Peripheral, Vec<Uuid>), ClientError> {
+    let mut events = adapter.events().await.map_err(|e| unreachable(name, e))?;
+    adapter
+        .start_scan(ScanFilter::default())
+        .await
+        .map_err(|e| unreachable(name, e))?;
+    for peripheral in adapter.peripherals().await.unwrap_or_default() {
+        if let Some((found, services)) = local_name(&peripheral).await {
+            if found == name {
+                return Ok((peripheral, services));
+            }
+        }
+    }
+    while let Some(event) = events.next().await {
+        let (CentralEvent::DeviceDiscovered(id) | CentralEvent::DeviceUpdated(id)) = event else {
+            continue;
+        };
+        let Ok(peripheral) = adapter.peripheral(&id).await else {
+            continue;
+        };
+        if let Some((found, services)) = local_name(&peripheral).await {
+            if found == name {
+                return Ok((peripheral, services));
+            }
+        }
+    }
+    Err(unreachable(name, "the adapter stopped scanning"))
+}
+
+impl BleClient {
+    /// Finds the device advertising `name`, connects, discovers the provisioning service and
+    /// maps its endpoints by their 0x2901 descriptors. `timeout` bounds the whole procedure.
+    pub async fn connect(
+        name: &str,
+        adapter: Option<&str>,
+        timeout: Duration,
+    ) -> Result<Self, ClientError> {
+        let connecting = async {
+            let adapter = pick_adapter(adapter).await?;
+            let (peripheral, advertised) = find(&adapter, name).await?;
+            let _ = adapter.stop_scan().await;
+            peripheral
+                .connect()
+                .await
+                .map_err(|e| unreachable(name, e))?;
+            peripheral
+                .discover_services()
+                .await
+                .map_err(|e| unreachable(name, e))?;
+            Self::map(peripheral, &advertised, name).await
+        };
+        match tokio::time::timeout(timeout, connecting).await {
+            Ok(result) => result,
+            Err(_) => Err(ClientError::Timeout {
+                phase: "the BLE device",
+                after: timeout,
+            }),
+        }
+    }
+
+    async fn map(
+        peripheral: Peripheral,
+        advertised: &[Uuid],
+        name: &str,
+    ) -> Result<Self, ClientError> {
+        let mut discovered = Vec::new();
+        let mut characteristics = BTreeMap::new();
+        for service in peripheral.services() {
+            let mut chars = Vec::new();
+            for c in &service.characteristics {
+                let descriptor = c
+                    .descriptors
+                    .iter()
+                    .find(|d| d.uuid == USER_DESCRIPTION_UUID);
+                let user_description = match descriptor {
+                    Some(d) => peripheral.read_descriptor(d).await.ok(),
+                    None => None,
+                };
+                chars.push(DiscoveredCharacteristic {
+                    uuid: c.uuid,
+                    user_description,
+                });
+                characteristics.insert(c.uuid, c.clone());
+            }
+            discovered.push(DiscoveredService {
+                uuid: service.uuid,
+                characteristics: chars,
+            });
+        }
+        let candidates = service_candidates(advertised);
+        let service = select_service(&candidates, &discovered)
+            .ok_or_else(|| unreachable(name, "no provisioning service on the device"))?;
+        let endpoints = EndpointMap::new(service);
+        info!(service = %endpoints.service(), endpoints = ?endpoints.names().collect::<Vec<_>>(), "BLE endpoints");
+        Ok(BleClient {
+            peripheral,
+            endpoints,
+            characteristics,
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl ClientTransport for BleClient {
+    async fn request(&mut self, endpoint: &str, body: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let characteristic = self
+            .endpoints
+            .resolve(endpoint)
+            .and_then(|uuid| self.characteristics.get(&uuid))
+            .ok_or_else(|| {
+                TransportError::Protocol(format!("the device has no endpoint {endpoint}"))
+            })?;
+        // A refused request is an ATT error on the write (NimBLE) or a disconnect
+        // (Bluedroid), §3.3: both mean "no response".
+        self.peripheral
+            .write(characteristic, body, WriteType::WithResponse)
+            .await
+            .map_err(|e| {
+                debug!(endpoint, error = %e, "write refused");
+                TransportError::ClosedWithoutResponse
+            })?;
+        self.peripheral
+            .read(characteristic)
+            .await
+            .map_err(|e| TransportError::Io(io::Error::other(e.to_string())))
+    }
+}
+
+impl Drop for BleClient {
+    fn drop(&mut self) {
+        let peripheral = self.peripheral.clone();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                let _ = peripheral.disconnect().await;
+            });
+        }
+    }
+}

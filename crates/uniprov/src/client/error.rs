@@ -1,0 +1,269 @@
+//! Client errors and their classes (the CLI's exit codes).
+//!
+//! Every failure of the client ends in one [`ClientError`]; [`ClientError::class`] sorts it into
+//! an [`ErrorClass`], which is what scripts see: the exit code of the `uniprov` binary and the
+//! `error.class` field of its JSON output. The mapping lives here and nowhere else.
+
+use std::time::Duration;
+
+use thiserror::Error;
+use uniprov_core::messages::{DecodeError, Status, ThreadFailReason, WifiFailReason};
+use uniprov_core::security::{CryptoError, Fault, HandshakeError};
+
+use super::transport::TransportError;
+
+/// What kind of failure ended a client operation. Each class is one process exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorClass {
+    /// The request itself was wrong: bad options, missing credentials, bad manifest. Exit 2.
+    Usage,
+    /// The device could not be reached (no route, refused, BLE device not found). Exit 3.
+    Unreachable,
+    /// The security handshake failed: wrong PoP, wrong username/password, or a security
+    /// scheme the device does not run. Exit 4.
+    AuthFailed,
+    /// The device could not join the Wi-Fi network: wrong passphrase. Exit 5.
+    WifiAuth,
+    /// The device did not find the network (SSID or Thread network). Exit 6.
+    NetworkNotFound,
+    /// A step did not finish in time. Exit 7.
+    Timeout,
+    /// Anything else: a protocol error, a refused request, a malformed response. Exit 1.
+    Other,
+}
+
+impl ErrorClass {
+    /// The process exit code of this class (`0` is success and has no class).
+    pub fn exit_code(self) -> u8 {
+        match self {
+            ErrorClass::Other => 1,
+            ErrorClass::Usage => 2,
+            ErrorClass::Unreachable => 3,
+            ErrorClass::AuthFailed => 4,
+            ErrorClass::WifiAuth => 5,
+            ErrorClass::NetworkNotFound => 6,
+            ErrorClass::Timeout => 7,
+        }
+    }
+
+    /// The stable name used in JSON output (`"auth_failed"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorClass::Usage => "usage",
+            ErrorClass::Unreachable => "unreachable",
+            ErrorClass::AuthFailed => "auth_failed",
+            ErrorClass::WifiAuth => "wifi_auth",
+            ErrorClass::NetworkNotFound => "network_not_found",
+            ErrorClass::Timeout => "timeout",
+            ErrorClass::Other => "other",
+        }
+    }
+}
+
+/// An operation of the client failed.
+#[derive(Debug, Error)]
+pub enum ClientError {
+    /// The caller asked for something impossible or left out something required.
+    #[error("{0}")]
+    Usage(String),
+    /// The transport could not reach the device at all.
+    #[error("device unreachable: {0}")]
+    Unreachable(#[source] TransportError),
+    /// A transport failure while talking to `endpoint`.
+    #[error("transport error on {endpoint}: {source}")]
+    Transport {
+        /// The endpoint of the failed request.
+        endpoint: String,
+        /// What the transport reported.
+        #[source]
+        source: TransportError,
+    },
+    /// The device dropped the handshake: wrong PoP or password, or a security scheme mismatch
+    /// (PROTOCOL.md §3.3: handshake failures close the connection without a response).
+    #[error("authentication failed: the device rejected the {step} handshake message (wrong PoP/password, or security {sec_ver} does not match the device)")]
+    HandshakeRejected {
+        /// Which handshake message the device refused ("first" or "second").
+        step: &'static str,
+        /// The security scheme the client used.
+        sec_ver: u8,
+    },
+    /// The handshake failed on the client side (for example the device's proof did not match).
+    #[error("security handshake failed: {0}")]
+    Handshake(#[source] HandshakeError),
+    /// A request could not be encrypted or its response not decrypted (a session or
+    /// `sec_patch_ver` mismatch, or tampering).
+    #[error("could not protect the exchange with {endpoint}: {source}")]
+    Crypto {
+        /// The endpoint of the failed request.
+        endpoint: String,
+        /// What the cipher reported.
+        #[source]
+        source: CryptoError,
+    },
+    /// A response did not decode.
+    #[error("malformed response from {endpoint}: {source}")]
+    Decode {
+        /// The endpoint of the failed request.
+        endpoint: String,
+        /// What was wrong with it.
+        #[source]
+        source: DecodeError,
+    },
+    /// The device runs a security scheme this client does not know.
+    #[error("the device uses security {0}, which this client does not support")]
+    UnsupportedSecurity(u32),
+    /// proto-ver's `prov.ver` is not the one asked for.
+    #[error("the device runs provisioning version {found:?}, not {expected:?}")]
+    VersionMismatch {
+        /// The version asked for.
+        expected: String,
+        /// The version the device reported.
+        found: String,
+    },
+    /// The proto-ver response is not the JSON of §8.
+    #[error("malformed proto-ver response: {0}")]
+    BadVersion(String),
+    /// The device answered with a non-success status.
+    #[error("device refused {operation}: status {status:?}{}", hint_suffix(.operation))]
+    Refused {
+        /// The refused operation ("apply", "set config", ...).
+        operation: &'static str,
+        /// The status the device answered.
+        status: Status,
+    },
+    /// The device does not offer what was asked (no `wifi_scan`, no `thread_prov`, ...).
+    #[error("the device does not offer {0}")]
+    NotOffered(&'static str),
+    /// The device answered a different message than the one asked for.
+    #[error("unexpected response from {0}")]
+    UnexpectedResponse(&'static str),
+    /// The device could not join the Wi-Fi network.
+    #[error("the device could not join the Wi-Fi network: {}", wifi_reason(*.0))]
+    WifiFailed(WifiFailReason),
+    /// The device could not attach to the Thread network.
+    #[error("the device could not attach to the Thread network: {}", thread_reason(*.0))]
+    ThreadFailed(ThreadFailReason),
+    /// A step did not finish in time.
+    #[error("timed out after {:.1} s waiting for {phase}", .after.as_secs_f64())]
+    Timeout {
+        /// What was being waited for.
+        phase: &'static str,
+        /// How long the wait was.
+        after: Duration,
+    },
+    /// Local IO failed (manifest or report file).
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn hint_suffix(operation: &str) -> &'static str {
+    match operation {
+        "apply" | "apply thread dataset" => {
+            " (the device already has credentials it is trying; reset it with `uniprov ctrl reset`)"
+        }
+        _ => "",
+    }
+}
+
+fn wifi_reason(reason: WifiFailReason) -> &'static str {
+    match reason {
+        WifiFailReason::AuthError => "authentication error (wrong passphrase?)",
+        WifiFailReason::NetworkNotFound => "network not found (wrong SSID or out of range?)",
+    }
+}
+
+fn thread_reason(reason: ThreadFailReason) -> &'static str {
+    match reason {
+        ThreadFailReason::DatasetInvalid => "the dataset is invalid",
+        ThreadFailReason::NetworkNotFound => "network not found",
+    }
+}
+
+impl ClientError {
+    /// The class of this error, which decides the exit code.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            ClientError::Usage(_) => ErrorClass::Usage,
+            ClientError::Unreachable(_) => ErrorClass::Unreachable,
+            ClientError::Transport { source, .. } => transport_class(source),
+            ClientError::HandshakeRejected { .. } => ErrorClass::AuthFailed,
+            ClientError::Handshake(e) => match e {
+                HandshakeError::SchemeMismatch(_) => ErrorClass::AuthFailed,
+                e if e.fault() == Fault::Credentials => ErrorClass::AuthFailed,
+                _ => ErrorClass::Other,
+            },
+            ClientError::WifiFailed(WifiFailReason::AuthError) => ErrorClass::WifiAuth,
+            ClientError::WifiFailed(WifiFailReason::NetworkNotFound)
+            | ClientError::ThreadFailed(ThreadFailReason::NetworkNotFound) => {
+                ErrorClass::NetworkNotFound
+            }
+            ClientError::Timeout { .. } => ErrorClass::Timeout,
+            ClientError::Io { .. } => ErrorClass::Usage,
+            ClientError::ThreadFailed(ThreadFailReason::DatasetInvalid)
+            | ClientError::Crypto { .. }
+            | ClientError::Decode { .. }
+            | ClientError::BadVersion(_)
+            | ClientError::UnsupportedSecurity(_)
+            | ClientError::VersionMismatch { .. }
+            | ClientError::Refused { .. }
+            | ClientError::NotOffered(_)
+            | ClientError::UnexpectedResponse(_) => ErrorClass::Other,
+        }
+    }
+
+    /// A one-line suggestion of how to recover, for people (not part of the message).
+    pub fn hint(&self) -> Option<&'static str> {
+        match self.class() {
+            ErrorClass::Unreachable => Some(
+                "check that the device is in provisioning mode and reachable (--service_name, --transport)",
+            ),
+            ErrorClass::AuthFailed => Some(
+                "check --pop or --sec2_username/--sec2_pwd and --sec_ver; `uniprov version` shows what the device offers",
+            ),
+            ErrorClass::WifiAuth | ErrorClass::NetworkNotFound => Some(
+                "reset the device's provisioning state with `uniprov ctrl reset` (same connection options), then provision again",
+            ),
+            ErrorClass::Timeout => Some(
+                "retry with a larger --timeout; if the device is stuck, run `uniprov ctrl reset`",
+            ),
+            ErrorClass::Other => match self {
+                ClientError::Refused { operation: "apply", .. } => {
+                    Some("run `uniprov ctrl reset` (same connection options), then provision again")
+                }
+                ClientError::Crypto { .. } => Some(
+                    "the session keys disagree; retry, and check the device's sec_patch_ver with `uniprov version`",
+                ),
+                _ => None,
+            },
+            ErrorClass::Usage => None,
+        }
+    }
+
+    /// Wraps a transport error on `endpoint`, turning "could not connect" into
+    /// [`ClientError::Unreachable`].
+    pub fn transport(endpoint: &str, source: TransportError) -> Self {
+        if transport_class(&source) == ErrorClass::Unreachable {
+            ClientError::Unreachable(source)
+        } else {
+            ClientError::Transport {
+                endpoint: endpoint.to_owned(),
+                source,
+            }
+        }
+    }
+}
+
+fn transport_class(error: &TransportError) -> ErrorClass {
+    match error {
+        TransportError::Unreachable { .. } => ErrorClass::Unreachable,
+        TransportError::Timeout => ErrorClass::Timeout,
+        _ => ErrorClass::Other,
+    }
+}

@@ -1,0 +1,183 @@
+//! What to connect to and what to send: transport targets, network credentials, timeouts.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::Serialize;
+use uniprov_core::Secret;
+
+use super::error::ClientError;
+
+/// The default HTTP address of a device in SoftAP mode (§9.1).
+pub const DEFAULT_HTTP_SERVICE: &str = "192.168.4.1:80";
+
+/// The kind of link, which decides transport-specific defaults (scan paging, channel grouping).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransportKind {
+    /// HTTP (SoftAP scheme or any network interface).
+    Http,
+    /// BLE GATT.
+    Ble,
+    /// Console lines (a child process, a serial port, or this terminal).
+    Console,
+}
+
+impl TransportKind {
+    /// Scan results per request: 4 on BLE (every client does so, it fits the smallest GATT
+    /// value limit, §10.6), everything at once elsewhere.
+    pub fn scan_page_size(self) -> u32 {
+        match self {
+            TransportKind::Ble => 4,
+            TransportKind::Http | TransportKind::Console => u32::MAX,
+        }
+    }
+
+    /// ScanStart `group_channels`: 5 on SoftAP so the access point keeps beaconing between
+    /// channel groups (esp_prov), 0 (all channels at once) elsewhere.
+    pub fn scan_group_channels(self) -> u32 {
+        match self {
+            TransportKind::Http => 5,
+            TransportKind::Ble | TransportKind::Console => 0,
+        }
+    }
+}
+
+/// Where the device is and how to reach it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// HTTP to `host[:port]` (port 80 when absent).
+    Http {
+        /// `host[:port]`.
+        authority: String,
+    },
+    /// BLE to the device advertising this exact name.
+    Ble {
+        /// Advertised local name.
+        name: String,
+        /// Adapter name (`hci0`); the first adapter when `None`.
+        adapter: Option<String>,
+    },
+    /// Console protocol over the standard input and output of a child process.
+    ConsoleExec {
+        /// Shell command line of the child.
+        command: String,
+    },
+    /// Console protocol over a serial port.
+    ConsoleSerial {
+        /// Device path (`/dev/ttyUSB0`).
+        path: String,
+        /// Baud rate.
+        baud: u32,
+    },
+    /// Console protocol typed by a person: requests are printed, responses pasted back
+    /// (esp_prov's console transport).
+    ConsoleInteractive,
+}
+
+impl Target {
+    /// The kind of link.
+    pub fn kind(&self) -> TransportKind {
+        match self {
+            Target::Http { .. } => TransportKind::Http,
+            Target::Ble { .. } => TransportKind::Ble,
+            Target::ConsoleExec { .. }
+            | Target::ConsoleSerial { .. }
+            | Target::ConsoleInteractive => TransportKind::Console,
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Http { authority } => write!(f, "http://{authority}"),
+            Target::Ble {
+                name,
+                adapter: Some(a),
+            } => write!(f, "ble:{name} (via {a})"),
+            Target::Ble {
+                name,
+                adapter: None,
+            } => write!(f, "ble:{name}"),
+            Target::ConsoleExec { command } => write!(f, "console: {command}"),
+            Target::ConsoleSerial { path, baud } => write!(f, "serial:{path}@{baud}"),
+            Target::ConsoleInteractive => f.write_str("console (interactive)"),
+        }
+    }
+}
+
+/// The credentials to give the device.
+#[derive(Debug)]
+pub enum NetworkCredentials {
+    /// Wi-Fi SSID and passphrase (empty for an open network).
+    Wifi {
+        /// SSID bytes (≤ 32).
+        ssid: Vec<u8>,
+        /// Passphrase bytes (≤ 63; 8 or more for WPA).
+        passphrase: Secret<Vec<u8>>,
+    },
+    /// A Thread operational dataset (TLVs, ≤ 254 bytes).
+    Thread {
+        /// Raw dataset TLVs.
+        dataset: Secret<Vec<u8>>,
+    },
+}
+
+impl NetworkCredentials {
+    /// Checks the limits the device enforces (§10.4), so a typo fails before anything is sent.
+    pub fn validate(&self) -> Result<(), ClientError> {
+        match self {
+            NetworkCredentials::Wifi { ssid, passphrase } => {
+                if ssid.is_empty() || ssid.len() > 32 {
+                    return Err(ClientError::Usage(format!(
+                        "the SSID must be 1 to 32 bytes long (got {})",
+                        ssid.len()
+                    )));
+                }
+                let len = passphrase.expose().len();
+                if len > 63 || (1..8).contains(&len) {
+                    return Err(ClientError::Usage(format!(
+                        "the passphrase must be empty (open network) or 8 to 63 bytes long (got {len})"
+                    )));
+                }
+            }
+            NetworkCredentials::Thread { dataset } => {
+                let len = dataset.expose().len();
+                if len == 0 || len > 254 {
+                    return Err(ClientError::Usage(format!(
+                        "the Thread dataset must be 1 to 254 bytes long (got {len})"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Timeouts and tuning of a [`Device`](super::Device).
+#[derive(Debug, Clone)]
+pub struct DeviceOptions {
+    /// Longest wait for one response (a blocking scan answers only when the scan is done).
+    pub request_timeout: Duration,
+    /// Longest wait for the device to join the network after apply.
+    pub connect_timeout: Duration,
+    /// Scan results per request; `None` = the transport's default (4 on BLE, all on HTTP).
+    pub scan_page_size: Option<u32>,
+    /// First status poll interval after apply; doubles up to `poll_max`.
+    pub poll_initial: Duration,
+    /// Longest interval between status polls.
+    pub poll_max: Duration,
+}
+
+impl Default for DeviceOptions {
+    fn default() -> Self {
+        DeviceOptions {
+            request_timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(60),
+            scan_page_size: None,
+            poll_initial: Duration::from_millis(200),
+            poll_max: Duration::from_secs(1),
+        }
+    }
+}
