@@ -55,7 +55,10 @@ async fn handshake(
     let mut request = handshake.start(&mut entropy);
     loop {
         let response = ask(queue, peer, session, "prov-session", request).await?;
-        match handshake.receive(&response, &mut entropy).expect("device answers") {
+        match handshake
+            .receive(&response, &mut entropy)
+            .expect("device answers")
+        {
             ClientStep::Send(next) => request = next,
             ClientStep::Established(s) => return Some(s),
         }
@@ -110,7 +113,9 @@ async fn wrong_pops_put_that_peer_into_backoff_while_others_provision() {
         .encrypt(&ConfigRequest::GetWifiStatus.encode())
         .expect("encrypt");
     let answer = ask(&queue, ip("192.168.4.2"), 300, "prov-config", body).await;
-    let plain = session.decrypt(&answer.expect("answered")).expect("decrypt");
+    let plain = session
+        .decrypt(&answer.expect("answered"))
+        .expect("decrypt");
     assert!(matches!(
         ConfigResponse::decode(&plain),
         Ok(ConfigResponse::WifiStatus { .. })
@@ -136,17 +141,23 @@ async fn many_guessing_peers_trigger_the_global_backoff() {
     let queue = handle.request_queue();
     for n in 0..6u8 {
         let peer = IpAddr::from([10, 0, 0, n]);
-        assert!(handshake(&queue, peer, u64::from(n), "wrong").await.is_none());
+        assert!(handshake(&queue, peer, u64::from(n), "wrong")
+            .await
+            .is_none());
     }
     let started = backoffs(&mut events);
     assert_eq!(started.len(), 1);
     assert_eq!(started[0].scope, BackoffScope::Global);
     assert!(
-        handshake(&queue, ip("10.0.0.99"), 99, "right-pop").await.is_none(),
+        handshake(&queue, ip("10.0.0.99"), 99, "right-pop")
+            .await
+            .is_none(),
         "everyone waits"
     );
     tokio::time::advance(Duration::from_secs(1)).await;
-    assert!(handshake(&queue, ip("10.0.0.99"), 99, "right-pop").await.is_some());
+    assert!(handshake(&queue, ip("10.0.0.99"), 99, "right-pop")
+        .await
+        .is_some());
     handle.shutdown().await;
 }
 
@@ -158,7 +169,7 @@ async fn sessions_idle_for_the_timeout_are_closed() {
     let queue = handle.request_queue();
     let peer = ip("192.168.4.2");
     let mut session = handshake(&queue, peer, 1, "pop").await.expect("handshake");
-    let mut status = |session: &mut ClientSession| {
+    let status = |session: &mut ClientSession| {
         session
             .encrypt(&ConfigRequest::GetWifiStatus.encode())
             .expect("encrypt")
