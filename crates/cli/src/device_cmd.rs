@@ -77,6 +77,10 @@ pub struct DeviceArgs {
     /// Radio backend.
     #[arg(long, value_enum, default_value_t = RadioArg::Sim)]
     pub radio: RadioArg,
+    /// Options of the Linux radios (`--radio wpa-supplicant|networkmanager`).
+    #[cfg(target_os = "linux")]
+    #[command(flatten)]
+    pub linux_radio: crate::radio_args::LinuxRadioArgs,
     /// Simulated radio world (TOML); the built-in one otherwise.
     #[arg(long, visible_alias = "sim")]
     pub sim_config: Option<PathBuf>,
@@ -172,6 +176,20 @@ pub enum NetworkArg {
 pub enum RadioArg {
     /// The simulated radio.
     Sim,
+    /// wpa_supplicant through its control socket (Linux).
+    #[cfg(target_os = "linux")]
+    WpaSupplicant,
+    /// NetworkManager over D-Bus (Linux, cargo feature `networkmanager`).
+    #[cfg(all(target_os = "linux", feature = "networkmanager"))]
+    Networkmanager,
+}
+
+#[cfg(target_os = "linux")]
+async fn linux_radio(args: &DeviceArgs, name: &str) -> anyhow::Result<Arc<dyn NetworkBackend>> {
+    args.linux_radio
+        .open(name)
+        .await?
+        .with_context(|| format!("radio {name} is not in this build"))
 }
 
 /// A manager mode.
@@ -235,7 +253,8 @@ pub async fn run(args: DeviceArgs) -> anyhow::Result<ExitCode> {
         .clone()
         .unwrap_or_else(banner::default_service_name);
 
-    let builder = builder(&args, secret.device, state_dir)?;
+    let backend = backend(&args).await?;
+    let builder = builder(&args, secret.device, state_dir, backend)?;
     let events_out = events::spawn_writer(&builder, args.events);
     // Subscribed before start: the stored credentials' outcome can come at once.
     let events = builder.subscribe();
@@ -257,6 +276,7 @@ fn builder(
     args: &DeviceArgs,
     device: uniprov::core::security::DeviceSecurity,
     state_dir: Option<PathBuf>,
+    backend: Arc<dyn NetworkBackend>,
 ) -> anyhow::Result<DeviceBuilder> {
     let mut b = DeviceBuilder::new(device)
         .network(match args.network {
@@ -278,7 +298,7 @@ fn builder(
         .scan_max_entries(args.scan_max_entries)
         .wifi_conn_attempts(args.wifi_conn_attempts)
         .max_sessions(usize::from(args.max_sessions))
-        .backend(backend(args)?)
+        .backend(backend)
         .on_stored_credentials(if args.reset {
             OnStoredCredentials::Forget
         } else if args.force_provisioning {
@@ -336,8 +356,12 @@ fn dedup(transports: &[TransportArg]) -> Vec<TransportArg> {
     unique
 }
 
-fn backend(args: &DeviceArgs) -> anyhow::Result<Arc<dyn NetworkBackend>> {
+async fn backend(args: &DeviceArgs) -> anyhow::Result<Arc<dyn NetworkBackend>> {
     match args.radio {
+        #[cfg(target_os = "linux")]
+        RadioArg::WpaSupplicant => linux_radio(args, "wpa-supplicant").await,
+        #[cfg(all(target_os = "linux", feature = "networkmanager"))]
+        RadioArg::Networkmanager => linux_radio(args, "networkmanager").await,
         RadioArg::Sim => {
             let mut world = match &args.sim_config {
                 Some(path) => {

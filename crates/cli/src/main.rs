@@ -8,6 +8,8 @@
 
 mod client_cmd;
 mod device_cmd;
+#[cfg(target_os = "linux")]
+mod radio_args;
 
 use std::process::ExitCode;
 

@@ -1,8 +1,15 @@
 //! Handshake and data-phase costs: device and client side of sec1 and sec2 separately, and
 //! 100-byte messages. Run with `cargo bench -p uniprov-core`.
+//!
+//! The `baseline/*` benches measure the bare primitives the handshakes are made of, in the same
+//! run, so results can be reported as ratios that do not depend on the machine's load: a sec1
+//! handshake side against one X25519 scalar multiplication, a sec2 handshake side against one
+//! 3072-bit modular exponentiation with a 256-bit exponent.
 #![allow(missing_docs)]
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams};
+use crypto_bigint::{BoxedUint, Odd};
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use uniprov_core::security::{
@@ -157,5 +164,31 @@ fn data_phase(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, handshakes, data_phase);
+fn baselines(c: &mut Criterion) {
+    let scalar = [0x42u8; 32];
+    let point = x25519_dalek::X25519_BASEPOINT_BYTES;
+    c.bench_function("baseline/x25519", |b| {
+        b.iter(|| x25519_dalek::x25519(black_box(scalar), black_box(point)))
+    });
+
+    let vectors: serde_json::Value = serde_json::from_str(include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/vectors/sec2.json"
+    )))
+    .expect("sec2.json");
+    let n_hex = vectors["group"]["N"].as_str().expect("group.N");
+    let n_bytes = hex::decode(n_hex).expect("hex N");
+    let n = BoxedUint::from_be_slice(&n_bytes, 3072).expect("N fits 3072 bits");
+    let params = BoxedMontyParams::new(Odd::new(n).expect("N is odd"));
+    let base = BoxedMontyForm::new(BoxedUint::from(5u64).widen(3072), params);
+    let exponent = BoxedUint::from_be_slice(&[0xa5u8; 32], 256).expect("256-bit exponent");
+    let mut g = c.benchmark_group("baseline");
+    g.sample_size(20);
+    g.bench_function("modpow_3072_exp256", |b| {
+        b.iter(|| black_box(&base).pow(black_box(&exponent)))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, baselines, handshakes, data_phase);
 criterion_main!(benches);

@@ -41,8 +41,15 @@ use uniprov_core::messages::{
 };
 use uniprov_core::Secret;
 
+pub mod authmode;
 pub mod dataset;
+#[cfg(target_os = "linux")]
+pub mod linux;
+#[cfg(all(target_os = "linux", feature = "networkmanager"))]
+pub mod networkmanager;
 pub mod sim;
+#[cfg(target_os = "linux")]
+pub mod wpa_supplicant;
 
 pub use dataset::{DatasetError, DatasetInfo};
 

@@ -8,6 +8,8 @@
 //! *refused*, which each transport signals the way ESP-IDF does (§3.3): HTTP closes the
 //! connection without writing any response, the console prints nothing.
 
+#[cfg(all(target_os = "linux", feature = "ble"))]
+pub mod ble;
 pub mod console;
 mod console_codec;
 pub mod http;
