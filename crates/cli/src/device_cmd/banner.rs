@@ -41,6 +41,9 @@ pub(super) fn print(
         "uniprov device {service_name:?}: proto-ver {}",
         compact(handle.proto_ver())
     );
+    if let Shown::Sec0 = shown {
+        eprintln!("*** SECURITY 0: no encryption, no authentication: anyone in range can read the credentials and provision this device ***");
+    }
     let hidden = !reveal && has_secret(shown);
     if let Some(addr) = http {
         if hidden {
