@@ -23,7 +23,7 @@ echo "== starting: uniprov device --transport http --listen 127.0.0.1:0 --sec-ve
 "$bin" device --transport http --listen 127.0.0.1:0 \
   --sec-ver 2 --sec2-username wifiprov --sec2-pwd "$password" \
   --state-dir "$work/state" --sim-connect-delay-ms 500 --cleanup-delay-ms 200 \
-  --custom-endpoint custom-data --events json >"$events" 2>"$work/device.log" &
+  --custom-endpoint custom-data --show-secrets always --events json >"$events" 2>"$work/device.log" &
 device_pid=$!
 
 # The device announces its address as the {"event":"listening"} line.

@@ -7,6 +7,7 @@
 
 mod banner;
 mod events;
+mod hardening;
 mod security;
 #[cfg(test)]
 mod tests;
@@ -128,6 +129,9 @@ pub struct DeviceArgs {
     /// Forget stored credentials, then provision (ESP `reset_provisioning` at boot).
     #[arg(long)]
     pub reset: bool,
+    /// Limits against hostile clients (SECURITY.md).
+    #[command(flatten)]
+    pub hardening: hardening::HardeningArgs,
 }
 
 /// A secret option value (PoP, password, verifier): `***` in `Debug`, so printing the
@@ -252,12 +256,15 @@ pub async fn run(args: DeviceArgs) -> anyhow::Result<ExitCode> {
     let backend = backend(&args).await?;
     let builder = builder(&args, secret.device, state_dir, backend)?;
     let events_out = events::spawn_writer(&builder, args.events);
+    // Subscribed before start: the stored credentials' outcome can come at once.
+    let events = builder.subscribe();
     let handle = builder.start().await.context("starting the device")?;
-    banner::print(&args, &handle, &service_name, &secret.shown);
+    let reveal = args.hardening.reveal();
+    banner::print(&args, &handle, &service_name, &secret.shown, reveal);
     if let Some(out) = &events_out {
         out.listening(&handle);
     }
-    let code = supervise(&args, &handle).await;
+    let code = supervise(&args, &handle, events).await;
     handle.shutdown().await;
     if let Some(out) = events_out {
         out.finish().await;
@@ -299,6 +306,7 @@ fn builder(
         } else {
             OnStoredCredentials::Connect
         });
+    b = args.hardening.apply(b);
     if args.enable_provisioning {
         b = b.enable_provisioning();
     }
@@ -313,10 +321,10 @@ fn builder(
     }
     for transport in dedup(&args.transports) {
         b = b.transport(match transport {
-            TransportArg::Http => TransportSpec::Http(HttpConfig {
+            TransportArg::Http => TransportSpec::Http(args.hardening.http(HttpConfig {
                 listen: args.listen,
                 ..HttpConfig::default()
-            }),
+            })),
             TransportArg::Console => match &args.serial {
                 Some(path) => TransportSpec::Console {
                     config: ConsoleConfig {
@@ -384,8 +392,11 @@ fn demo_handler() -> EndpointHandler {
 
 /// Waits for the end: provisioning ended (END) in full mode, the stored credentials' outcome
 /// on a provisioned boot, or Ctrl-C.
-async fn supervise(args: &DeviceArgs, handle: &DeviceHandle) -> ExitCode {
-    let mut events = handle.events();
+async fn supervise(
+    args: &DeviceArgs,
+    handle: &DeviceHandle,
+    mut events: tokio::sync::broadcast::Receiver<DeviceEvent>,
+) -> ExitCode {
     let keeps_session = args.mode == ModeArg::SessionOnly;
     let provisioning = handle.state() != uniprov::device::manager::ProvState::Idle;
     let end = async {

@@ -7,5 +7,6 @@
 pub mod client;
 pub mod device;
 pub mod entropy;
+pub mod loadgen;
 
 pub use uniprov_core as core;

@@ -30,6 +30,7 @@ async fn config(handle: &DeviceHandle, request: ConfigRequest) -> Option<ConfigR
         session: 7,
         endpoint: "prov-config".into(),
         body: request.encode(),
+        peer: None,
         reply,
     };
     queue

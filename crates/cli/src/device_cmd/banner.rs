@@ -27,38 +27,65 @@ pub(super) fn default_service_name() -> String {
 }
 
 /// Prints the banner. The PoP / password appears only here, in the QR payload and the
-/// commands, as the ESP examples print it; it is never logged.
-pub(super) fn print(args: &DeviceArgs, handle: &DeviceHandle, service_name: &str, shown: &Shown) {
+/// commands, as the ESP examples print it, and only when `reveal` (by default: stderr is a
+/// terminal, so a person is reading it rather than a log file); it is never logged.
+pub(super) fn print(
+    args: &DeviceArgs,
+    handle: &DeviceHandle,
+    service_name: &str,
+    shown: &Shown,
+    reveal: bool,
+) {
     let http = handle.http_addrs().first().map(|a| reachable(*a));
     eprintln!(
         "uniprov device {service_name:?}: proto-ver {}",
         compact(handle.proto_ver())
     );
+    if let Shown::Sec0 = shown {
+        eprintln!("*** SECURITY 0: no encryption, no authentication: anyone in range can read the credentials and provision this device ***");
+    }
+    let hidden = !reveal && has_secret(shown);
     if let Some(addr) = http {
-        let payload = qr_payload(args, service_name, shown);
-        let json = payload.to_json();
-        eprintln!("QR payload: {json}");
-        match QrCode::new(json.as_bytes()) {
-            Ok(code) => {
-                let art = code
-                    .render::<Dense1x2>()
-                    .dark_color(Dense1x2::Light)
-                    .light_color(Dense1x2::Dark)
-                    .quiet_zone(true)
-                    .build();
-                eprintln!("{art}");
-            }
-            Err(error) => tracing::warn!(%error, "payload too long for a QR code"),
+        if hidden {
+            eprintln!("QR payload: hidden (it holds the PoP / password and stderr is not a terminal; --show-secrets always prints it)");
+        } else {
+            print_qr(&qr_payload(args, service_name, shown));
         }
-        eprintln!("Or open: {}", payload.to_url());
         eprintln!("Provision it with:");
-        eprintln!("  uniprov provision --transport http --service-name {addr}{} --ssid <SSID> --passphrase <PASSPHRASE>", client_security(shown, "uniprov"));
-        eprintln!("  esp_prov.py --transport softap --service_name {addr}{} --ssid <SSID> --passphrase <PASSPHRASE>", client_security(shown, "esp_prov"));
+        eprintln!("  uniprov provision --transport http --service-name {addr}{} --ssid <SSID> --passphrase <PASSPHRASE>", client_security(shown, "uniprov", reveal));
+        eprintln!("  esp_prov.py --transport softap --service_name {addr}{} --ssid <SSID> --passphrase <PASSPHRASE>", client_security(shown, "esp_prov", reveal));
     }
     if args.transports.contains(&TransportArg::Console) {
-        let security = client_security(shown, "esp_prov");
+        let security = client_security(shown, "esp_prov", reveal);
         eprintln!("Console transport: type or pipe `<endpoint> <session> <hex>` lines (esp_prov.py --transport console{security})");
     }
+}
+
+/// Whether the banner would show a secret.
+fn has_secret(shown: &Shown) -> bool {
+    match shown {
+        Shown::Sec0 | Shown::Sec1 { pop: None } => false,
+        Shown::Sec1 { pop: Some(_) } => true,
+        Shown::Sec2 { password, .. } => password.is_some(),
+    }
+}
+
+fn print_qr(payload: &QrPayload) {
+    let json = payload.to_json();
+    eprintln!("QR payload: {json}");
+    match QrCode::new(json.as_bytes()) {
+        Ok(code) => {
+            let art = code
+                .render::<Dense1x2>()
+                .dark_color(Dense1x2::Light)
+                .light_color(Dense1x2::Dark)
+                .quiet_zone(true)
+                .build();
+            eprintln!("{art}");
+        }
+        Err(error) => tracing::warn!(%error, "payload too long for a QR code"),
+    }
+    eprintln!("Or open: {}", payload.to_url());
 }
 
 /// A listening address a client on this machine can connect to.
@@ -99,8 +126,9 @@ fn qr_payload(args: &DeviceArgs, name: &str, shown: &Shown) -> QrPayload {
     }
 }
 
-/// The security options of a client command (`uniprov` or `esp_prov` spelling).
-fn client_security(shown: &Shown, tool: &str) -> String {
+/// The security options of a client command (`uniprov` or `esp_prov` spelling); secrets
+/// appear as `<POP>` / `<PASSWORD>` unless `reveal`.
+pub(super) fn client_security(shown: &Shown, tool: &str, reveal: bool) -> String {
     let esp = tool == "esp_prov";
     let flag = |name: &str| {
         if esp {
@@ -113,12 +141,12 @@ fn client_security(shown: &Shown, tool: &str) -> String {
         Shown::Sec0 => format!(" {} 0", flag("sec-ver")),
         Shown::Sec1 { pop: None } => format!(" {} 1", flag("sec-ver")),
         Shown::Sec1 { pop: Some(pop) } => {
-            format!(
-                " {} 1 {} {}",
-                flag("sec-ver"),
-                flag("pop"),
+            let pop = if reveal {
                 shell(pop.expose())
-            )
+            } else {
+                "<POP>".to_string()
+            };
+            format!(" {} 1 {} {pop}", flag("sec-ver"), flag("pop"))
         }
         Shown::Sec2 {
             username,
@@ -127,6 +155,7 @@ fn client_security(shown: &Shown, tool: &str) -> String {
         } => {
             let pwd = password
                 .as_ref()
+                .filter(|_| reveal)
                 .map_or_else(|| "<PASSWORD>".to_string(), |p| shell(p.expose()));
             let mut s = format!(
                 " {} 2 {} {} {} {pwd}",

@@ -52,15 +52,10 @@ async fn write_events(
 ) {
     let mut extra_open = true;
     loop {
+        // Device events first: INIT and START are queued before `start` returns, so they
+        // precede the `listening` line.
         let line = tokio::select! {
             biased;
-            value = extra.recv(), if extra_open => match value {
-                Some(value) => value,
-                None => {
-                    extra_open = false;
-                    continue;
-                }
-            },
             event = events.recv() => match event {
                 Ok(event) => {
                     let last = event == DeviceEvent::Prov(ProvEvent::Deinit);
@@ -74,6 +69,13 @@ async fn write_events(
                     json!({"event": "lagged", "missed": missed})
                 }
                 Err(broadcast::error::RecvError::Closed) => return,
+            },
+            value = extra.recv(), if extra_open => match value {
+                Some(value) => value,
+                None => {
+                    extra_open = false;
+                    continue;
+                }
             },
         };
         write_line(&line);
@@ -114,6 +116,13 @@ pub(super) fn to_json(event: &DeviceEvent) -> Value {
             "name": info.name,
             "pan_id": info.pan_id,
             "channel": info.channel,
+        }),
+        DeviceEvent::AuthBackoff(backoff) => json!({
+            "event": "auth_backoff",
+            "peer": backoff.peer.to_string(),
+            "scope": backoff.scope.as_str(),
+            "failures": backoff.failures,
+            "delay_ms": u64::try_from(backoff.delay.as_millis()).unwrap_or(u64::MAX),
         }),
         DeviceEvent::Network(NetworkEvent::ThreadFailed(reason)) => json!({
             "event": "network",

@@ -98,7 +98,7 @@ fn sec2(args: &DeviceArgs, state_dir: Option<&Path>) -> anyhow::Result<Configure
         Some(p) if !p.0.is_empty() => (Secret::new(p.0.clone()), true),
         _ => {
             tracing::warn!(
-                "no --sec2-pwd: using a random password for this run (shown in the QR code)"
+                "no --sec2-pwd: using a random password for this run (shown in the QR code when stderr is a terminal, or with --show-secrets always)"
             );
             (random_password(), false)
         }

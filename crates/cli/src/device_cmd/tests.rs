@@ -92,3 +92,21 @@ fn events_are_flat_json_objects() {
     assert_eq!(json["event"], "cred_recv");
     assert_eq!(json["ssid"], "HomeNetwork");
 }
+
+#[test]
+fn hardening_defaults_are_the_documented_ones_and_zero_limits_are_refused() {
+    let h = parse(&[]).expect("parse").hardening;
+    assert_eq!((h.auth_max_failures, h.auth_global_max_failures), (5, 20));
+    assert_eq!((h.auth_backoff_cap_s, h.session_idle_timeout_s), (30, 300));
+    assert_eq!(h.max_connections, 32);
+    assert_eq!(h.show_secrets, super::hardening::ShowSecrets::Auto);
+    for bad in [
+        &["--auth-max-failures", "0"][..],
+        &["--auth-backoff-cap-s", "0"],
+        &["--session-idle-timeout-s", "0"],
+        &["--max-connections", "0"],
+        &["--show-secrets", "sometimes"],
+    ] {
+        assert!(parse(bad).is_err(), "{bad:?}");
+    }
+}

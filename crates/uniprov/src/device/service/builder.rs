@@ -13,6 +13,7 @@ use uniprov_core::security::DeviceSecurity;
 use uniprov_core::Entropy;
 
 use super::actor::{Actor, Internal};
+use super::auth_limit::AuthLimits;
 use super::effects::{backend_worker, BackendOp};
 use super::handle::{DeviceHandle, Shared};
 use super::{endpoint, transports, version, DeviceEvent, EndpointHandler};
@@ -27,6 +28,8 @@ use crate::entropy::OsEntropy;
 const EVENT_CAPACITY: usize = 256;
 /// Capacity of the request queue shared by the transports.
 const QUEUE_CAPACITY: usize = 64;
+/// Default idle-session timeout.
+const SESSION_IDLE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
 /// A transport the device serves.
 #[derive(Debug, Clone)]
@@ -105,6 +108,8 @@ pub struct DeviceBuilder {
     backend: Option<Arc<dyn NetworkBackend>>,
     state_dir: Option<PathBuf>,
     max_sessions: usize,
+    auth_limits: AuthLimits,
+    session_idle_timeout: Duration,
     transports: Vec<TransportSpec>,
     on_stored: OnStoredCredentials,
     entropy: Box<dyn Entropy + Send>,
@@ -119,6 +124,8 @@ impl std::fmt::Debug for DeviceBuilder {
             .field("apps", &self.apps)
             .field("transports", &self.transports)
             .field("max_sessions", &self.max_sessions)
+            .field("auth_limits", &self.auth_limits)
+            .field("session_idle_timeout", &self.session_idle_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -126,7 +133,8 @@ impl std::fmt::Debug for DeviceBuilder {
 impl DeviceBuilder {
     /// A device with `security` and ESP's defaults: Wi-Fi, full mode, auto-stop 30 s after
     /// success, cleanup delay 1 s, 16 scan entries, 16 sessions, the simulated radio, no
-    /// transport, no state directory (nothing persisted).
+    /// transport, no state directory (nothing persisted); plus the hardening defaults:
+    /// [`AuthLimits::default`] and a 5-minute idle-session timeout.
     pub fn new(security: DeviceSecurity) -> Self {
         let (events, _) = broadcast::channel(EVENT_CAPACITY);
         DeviceBuilder {
@@ -137,6 +145,8 @@ impl DeviceBuilder {
             backend: None,
             state_dir: None,
             max_sessions: 16,
+            auth_limits: AuthLimits::default(),
+            session_idle_timeout: SESSION_IDLE_TIMEOUT,
             transports: Vec::new(),
             on_stored: OnStoredCredentials::default(),
             entropy: Box::new(OsEntropy),
@@ -231,6 +241,19 @@ impl DeviceBuilder {
         self
     }
 
+    /// Online guessing limits for the handshake (default [`AuthLimits::default`]: backoff
+    /// after 5 failures per peer or 20 overall, 1 s doubling up to 30 s).
+    pub fn auth_limits(mut self, limits: AuthLimits) -> Self {
+        self.auth_limits = limits;
+        self
+    }
+
+    /// Sessions unused for this long are closed (default 5 minutes; at least 1 s is used).
+    pub fn session_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.session_idle_timeout = timeout.max(Duration::from_secs(1));
+        self
+    }
+
     /// Adds a transport; several transports share the one manager.
     pub fn transport(mut self, transport: TransportSpec) -> Self {
         self.transports.push(transport);
@@ -282,6 +305,8 @@ impl DeviceBuilder {
             backend,
             state_dir,
             max_sessions,
+            auth_limits,
+            session_idle_timeout,
             transports: specs,
             on_stored,
             entropy,
@@ -339,6 +364,9 @@ impl DeviceBuilder {
         let (manager, mut actions) = Manager::new(manager);
         let (ops, ops_rx) = mpsc::unbounded_channel::<BackendOp>();
         let (internal, internal_rx) = mpsc::unbounded_channel::<Internal>();
+        // Subscribed before the worker runs: the outcome of connecting with stored
+        // credentials can come at once and must not be missed.
+        let network_events = backend.subscribe();
         let worker = tokio::spawn(backend_worker(
             Arc::clone(&backend),
             state_dir,
@@ -369,7 +397,7 @@ impl DeviceBuilder {
             mode: manager.config().mode,
             network,
         });
-        let actor = Actor::new(super::actor::Parts {
+        let mut actor = Actor::new(super::actor::Parts {
             protocomm,
             manager,
             backend,
@@ -382,14 +410,18 @@ impl DeviceBuilder {
             stop_transports,
             transports: running.tasks,
             provisioned,
+            auth_limits,
+            session_idle_timeout,
+            max_sessions,
         });
+        actor.begin(actions);
         tokio::spawn(actor.run(
             super::actor::Inputs {
                 queue: queue_rx,
                 commands: commands_rx,
                 internal: internal_rx,
+                network: network_events,
             },
-            actions,
             worker,
             finished_tx,
         ));

@@ -36,9 +36,11 @@
 //! [`Manager`]: super::manager::Manager
 
 mod actor;
+mod auth_limit;
 mod builder;
 mod effects;
 mod handle;
+mod idle;
 mod transports;
 mod version;
 
@@ -46,6 +48,7 @@ use std::sync::Arc;
 
 use uniprov_core::messages::{NetworkKind, ThreadStatus, WifiStatus};
 
+pub use auth_limit::{AuthBackoff, AuthLimits, BackoffScope};
 pub use builder::{ConsoleIo, DeviceBuilder, OnStoredCredentials, StartError, TransportSpec};
 pub use handle::{DeviceHandle, HandleError};
 pub use version::version_info;
@@ -87,6 +90,9 @@ pub enum DeviceEvent {
         /// Which network the stored credentials are for.
         network: NetworkKind,
     },
+    /// Failed handshakes (wrong PoP or password) put a peer, or everyone, into backoff: their
+    /// handshake requests are refused for a while ([`AuthLimits`], PROTOCOL.md §7 item 3).
+    AuthBackoff(AuthBackoff),
 }
 
 /// A request to a custom endpoint, as its handler sees it (decrypted).

@@ -60,7 +60,7 @@ use tracing::Instrument;
 
 use super::http_io::{Activity, DeadlineIo};
 use super::http_sessions::SessionTable;
-use super::{ask, session_id, RequestQueue, SessionId, TransportEvent};
+use super::{ask_from, session_id, RequestQueue, SessionId, TransportEvent};
 
 /// Limits and timeouts of the HTTP transport.
 #[derive(Debug, Clone)]
@@ -302,8 +302,9 @@ impl HttpConnection {
         }
         let (session, new_cookie) = self.assign_session(cookie.as_deref()).await?;
         let span = tracing::debug_span!("request", session, %endpoint, len = length);
-        let answer = ask(
+        let answer = ask_from(
             &self.transport.shared.queue,
+            Some(self.peer.ip()),
             session,
             endpoint,
             body.to_vec(),

@@ -15,10 +15,14 @@ mod console_codec;
 pub mod http;
 mod http_io;
 mod http_sessions;
+pub mod peer;
 pub mod session_id;
+
+use std::net::IpAddr;
 
 pub use console::{ConsoleConfig, ConsoleTransport};
 pub use http::{HttpConfig, HttpConnection, HttpTransport, Refused};
+pub use peer::Peer;
 
 /// A transport session, namespaced per transport (see [`session_id`]) so ids of different
 /// transports never collide.
@@ -33,6 +37,9 @@ pub struct TransportRequest {
     pub endpoint: String,
     /// The raw request bytes.
     pub body: Vec<u8>,
+    /// The client's address, when the transport has one (HTTP). Transports without one are a
+    /// single peer each for the guessing limits ([`Peer::of`]).
+    pub peer: Option<IpAddr>,
     /// Where the manager sends the response bytes; `None` refuses the request (§3.3).
     pub reply: tokio::sync::oneshot::Sender<Option<Vec<u8>>>,
 }
@@ -59,11 +66,23 @@ pub(crate) async fn ask(
     endpoint: String,
     body: Vec<u8>,
 ) -> Option<Vec<u8>> {
+    ask_from(queue, None, session, endpoint, body).await
+}
+
+/// [`ask`] for a request from the client address `peer`.
+pub(crate) async fn ask_from(
+    queue: &RequestQueue,
+    peer: Option<IpAddr>,
+    session: SessionId,
+    endpoint: String,
+    body: Vec<u8>,
+) -> Option<Vec<u8>> {
     let (reply, answer) = tokio::sync::oneshot::channel();
     let request = TransportRequest {
         session,
         endpoint,
         body,
+        peer,
         reply,
     };
     queue.send(TransportEvent::Request(request)).await.ok()?;

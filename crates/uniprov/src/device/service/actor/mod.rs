@@ -15,13 +15,16 @@ use uniprov_core::protocomm::{EndpointKind, Protocomm, Routed};
 use uniprov_core::{Entropy, Secret};
 
 mod commands;
+mod guard;
 
+use super::auth_limit::{AuthLimiter, AuthLimits};
 use super::effects::BackendOp;
 use super::handle::Command;
+use super::idle::IdleSessions;
 use super::{endpoint, CustomRequest, DeviceEvent, EndpointHandler};
 use crate::device::manager::{Action, Manager, ProvEvent, ProvState, ScanOutcome};
 use crate::device::network::{NetworkBackend, NetworkError, NetworkEvent};
-use crate::device::transport::{SessionId, TransportEvent, TransportRequest};
+use crate::device::transport::{Peer, SessionId, TransportEvent, TransportRequest};
 
 /// What the device's own helper tasks report.
 pub(super) enum Internal {
@@ -53,6 +56,9 @@ pub(super) struct Parts {
     pub(super) stop_transports: watch::Sender<bool>,
     pub(super) transports: JoinSet<()>,
     pub(super) provisioned: bool,
+    pub(super) auth_limits: AuthLimits,
+    pub(super) session_idle_timeout: std::time::Duration,
+    pub(super) max_sessions: usize,
 }
 
 /// The channels the task listens on.
@@ -60,6 +66,8 @@ pub(super) struct Inputs {
     pub(super) queue: mpsc::Receiver<TransportEvent>,
     pub(super) commands: mpsc::Receiver<Command>,
     pub(super) internal: mpsc::UnboundedReceiver<Internal>,
+    /// The backend's events, subscribed before the backend worker started.
+    pub(super) network: broadcast::Receiver<NetworkEvent>,
 }
 
 /// The device task's state.
@@ -82,6 +90,10 @@ pub(super) struct Actor {
     pending_wifi_scan: Option<PendingReply>,
     pending_thread_scan: Option<PendingReply>,
     done: bool,
+    /// Failed handshakes per peer and overall.
+    auth: AuthLimiter,
+    /// Last use of every session.
+    idle: IdleSessions,
 }
 
 impl Actor {
@@ -104,14 +116,28 @@ impl Actor {
             pending_wifi_scan: None,
             pending_thread_scan: None,
             done: false,
+            auth: AuthLimiter::new(parts.auth_limits),
+            idle: IdleSessions::new(
+                parts.session_idle_timeout,
+                parts.max_sessions,
+                Instant::now(),
+            ),
         }
+    }
+
+    /// Carries out the manager's first actions (INIT, START, ...) before the task runs, so
+    /// they are emitted by the time [`DeviceBuilder::start`] returns.
+    ///
+    /// [`DeviceBuilder::start`]: super::DeviceBuilder::start
+    pub(super) fn begin(&mut self, initial: Vec<Action>) {
+        self.execute(initial);
+        self.publish_state();
     }
 
     /// Runs until DEINIT, then stops the transports and the worker and reports `finished`.
     pub(super) async fn run(
         mut self,
         inputs: Inputs,
-        initial: Vec<Action>,
         worker: JoinHandle<()>,
         finished: watch::Sender<bool>,
     ) {
@@ -119,12 +145,10 @@ impl Actor {
             mut queue,
             mut commands,
             mut internal,
+            mut network,
         } = inputs;
-        let mut network = self.backend.subscribe();
         let mut network_open = true;
         let mut commands_open = true;
-        self.execute(initial);
-        self.publish_state();
         while !self.done {
             let deadline = self.manager.poll_timeout();
             tokio::select! {
@@ -146,6 +170,9 @@ impl Actor {
                     Err(broadcast::error::RecvError::Closed) => network_open = false,
                 },
                 Some(event) = internal.recv() => self.on_internal(event),
+                () = tokio::time::sleep_until(self.idle.next_sweep()) => {
+                    self.sweep_idle(Instant::now());
+                }
                 () = sleep_until(deadline) => {
                     let actions = self.manager.on_timer(Instant::now());
                     self.execute(actions);
@@ -182,8 +209,14 @@ impl Actor {
 
     fn on_transport(&mut self, event: TransportEvent) {
         match event {
-            TransportEvent::SessionOpened(id) => self.protocomm.open_session(id),
-            TransportEvent::SessionClosed(id) => self.protocomm.close_session(id),
+            TransportEvent::SessionOpened(id) => {
+                self.protocomm.open_session(id);
+                self.touch(id, Instant::now());
+            }
+            TransportEvent::SessionClosed(id) => {
+                self.protocomm.close_session(id);
+                self.idle.forget(id);
+            }
             TransportEvent::Request(request) => self.on_request(request),
         }
     }
@@ -193,17 +226,28 @@ impl Actor {
             session,
             endpoint,
             body,
+            peer,
             reply,
         } = request;
         if !self.transport_up {
             let _ = reply.send(None);
             return;
         }
+        let peer = Peer::of(peer, session);
         let span = tracing::debug_span!("request", session, %endpoint, len = body.len());
         let _entered = span.enter();
+        let now = Self::now();
+        if !self.admit(peer, &endpoint, now) {
+            let _ = reply.send(None);
+            return;
+        }
+        self.touch(session, now);
         let routed = self
             .protocomm
             .receive(session, &endpoint, &body, &mut *self.entropy);
+        if endpoint == super::endpoint::SESSION {
+            self.after_session_step(peer, session, &routed, now);
+        }
         let (answer, actions) = match routed {
             Err(refusal) => {
                 tracing::debug!(%refusal, "refused");
