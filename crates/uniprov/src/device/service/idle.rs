@@ -42,17 +42,24 @@ impl IdleSessions {
 
     /// `session` was used (or opened) at `now`. `is_open` tells which entries are still open
     /// in the router, to prune the table when it passes its soft cap.
+    ///
+    /// Returns `true` when the session had already been idle for the timeout: the caller closes
+    /// it before serving the request, so expiry does not depend on a sweep having run first.
     pub(crate) fn touch(
         &mut self,
         session: SessionId,
         now: Instant,
         is_open: impl Fn(SessionId) -> bool,
-    ) {
-        self.last_used.insert(session, now);
+    ) -> bool {
+        let expired = self
+            .last_used
+            .insert(session, now)
+            .is_some_and(|last| now.saturating_duration_since(last) >= self.timeout);
         if self.last_used.len() > self.soft_cap {
             self.last_used
                 .retain(|id, _| *id == session || is_open(*id));
         }
+        expired
     }
 
     /// `session` was closed.
@@ -106,6 +113,15 @@ mod tests {
         assert_eq!(idle.sweep(t0 + 5 * minute), vec![1]);
         assert_eq!(idle.sweep(t0 + 9 * minute), vec![2]);
         assert_eq!(idle.len(), 0);
+    }
+
+    #[test]
+    fn a_request_after_the_timeout_reports_expiry_without_a_sweep() {
+        let t0 = Instant::now();
+        let mut idle = IdleSessions::new(Duration::from_secs(60), 16, t0);
+        assert!(!idle.touch(1, t0, |_| true), "a new session is not expired");
+        assert!(!idle.touch(1, t0 + Duration::from_secs(59), |_| true));
+        assert!(idle.touch(1, t0 + Duration::from_secs(119), |_| true));
     }
 
     #[test]

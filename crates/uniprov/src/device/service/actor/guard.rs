@@ -63,11 +63,17 @@ impl Actor {
         }
     }
 
-    /// Marks `session` as used now.
+    /// Marks `session` as used now; a session that was already idle for the timeout is closed
+    /// first (the request then meets a fresh, unestablished session).
     pub(super) fn touch(&mut self, session: SessionId, now: Instant) {
         let protocomm = &self.protocomm;
-        self.idle
+        let expired = self
+            .idle
             .touch(session, now, |id| protocomm.has_session(id));
+        if expired && self.protocomm.has_session(session) {
+            tracing::debug!(session, "idle session closed");
+            self.protocomm.close_session(session);
+        }
     }
 
     /// Closes the sessions nobody used for the idle timeout.

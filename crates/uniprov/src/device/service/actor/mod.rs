@@ -210,6 +210,7 @@ impl Actor {
     fn on_transport(&mut self, event: TransportEvent) {
         match event {
             TransportEvent::SessionOpened(id) => {
+                self.idle.forget(id);
                 self.protocomm.open_session(id);
                 self.touch(id, Instant::now());
             }
