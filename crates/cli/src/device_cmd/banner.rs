@@ -34,7 +34,8 @@ pub(super) fn print(args: &DeviceArgs, handle: &DeviceHandle, service_name: &str
         "uniprov device {service_name:?}: proto-ver {}",
         compact(handle.proto_ver())
     );
-    if let Some(addr) = http {
+    let ble = uses_ble(args);
+    if http.is_some() || ble {
         let payload = qr_payload(args, service_name, shown);
         let json = payload.to_json();
         eprintln!("QR payload: {json}");
@@ -52,12 +53,32 @@ pub(super) fn print(args: &DeviceArgs, handle: &DeviceHandle, service_name: &str
         }
         eprintln!("Or open: {}", payload.to_url());
         eprintln!("Provision it with:");
+    }
+    if ble {
+        let name = shell(service_name);
+        eprintln!("  uniprov provision --transport ble --service-name {name}{} --ssid <SSID> --passphrase <PASSPHRASE>", client_security(shown, "uniprov"));
+        eprintln!("  esp_prov.py --transport ble --service_name {name}{} --ssid <SSID> --passphrase <PASSPHRASE>", client_security(shown, "esp_prov"));
+    }
+    if let Some(addr) = http {
         eprintln!("  uniprov provision --transport http --service-name {addr}{} --ssid <SSID> --passphrase <PASSPHRASE>", client_security(shown, "uniprov"));
         eprintln!("  esp_prov.py --transport softap --service_name {addr}{} --ssid <SSID> --passphrase <PASSPHRASE>", client_security(shown, "esp_prov"));
     }
     if args.transports.contains(&TransportArg::Console) {
         let security = client_security(shown, "esp_prov");
         eprintln!("Console transport: type or pipe `<endpoint> <session> <hex>` lines (esp_prov.py --transport console{security})");
+    }
+}
+
+/// Whether `--transport ble` is among the transports.
+fn uses_ble(args: &DeviceArgs) -> bool {
+    #[cfg(all(target_os = "linux", feature = "ble"))]
+    {
+        args.transports.contains(&TransportArg::Ble)
+    }
+    #[cfg(not(all(target_os = "linux", feature = "ble")))]
+    {
+        let _ = args;
+        false
     }
 }
 
@@ -87,7 +108,12 @@ fn qr_payload(args: &DeviceArgs, name: &str, shown: &Shown) -> QrPayload {
     };
     QrPayload {
         name: name.to_string(),
-        transport: QrTransport::Softap,
+        // The QR code names one transport: BLE when served (what the phone apps prefer).
+        transport: if uses_ble(args) {
+            QrTransport::Ble
+        } else {
+            QrTransport::Softap
+        },
         security: None,
         username,
         pop,
