@@ -71,10 +71,13 @@ mod tests {
     #[test]
     fn mfg_data_is_hex_with_a_company_id() {
         assert_eq!(
-            parse_mfg_data("0xE502 0102").unwrap(),
+            parse_mfg_data("0xE502 0102").expect("hex"),
             MfgData(vec![0xe5, 0x02, 0x01, 0x02])
         );
-        assert_eq!(parse_mfg_data("e5:02").unwrap(), MfgData(vec![0xe5, 0x02]));
+        assert_eq!(
+            parse_mfg_data("e5:02").expect("hex"),
+            MfgData(vec![0xe5, 0x02])
+        );
         for bad in ["", "e5", "zz00", "e50", &"00".repeat(30)] {
             assert!(parse_mfg_data(bad).is_err(), "{bad:?}");
         }
@@ -82,7 +85,7 @@ mod tests {
 
     #[test]
     fn uuid_default_and_parse() {
-        let u = parse_uuid("1775244d-6b43-439b-877c-060f2d9bed07").unwrap();
+        let u = parse_uuid("1775244d-6b43-439b-877c-060f2d9bed07").expect("uuid");
         assert_eq!(u, DEFAULT_SERVICE_UUID);
         assert!(parse_uuid("not-a-uuid").is_err());
     }
@@ -94,7 +97,7 @@ mod tests {
             ble_service_uuid: DEFAULT_SERVICE_UUID,
             ble_mfg_data: Some(MfgData(vec![1, 2, 3])),
         };
-        let c = args.config("PROV_123456").unwrap();
+        let c = args.config("PROV_123456").expect("config");
         assert_eq!(c.adapter.as_deref(), Some("hci1"));
         assert_eq!(c.manufacturer_data, Some(vec![1, 2, 3]));
         assert!(args.config(&"x".repeat(30)).is_err());
