@@ -125,6 +125,25 @@ async fn find(adapter: &Adapter, name: &str) -> Result<(Peripheral, Vec<Uuid>), 
     Err(unreachable(name, "the adapter stopped scanning"))
 }
 
+/// Connects, with two more attempts after a failure. A link left over from an earlier client
+/// that did not disconnect makes the kernel refuse a new one (EBUSY, BlueZ's "Input/output
+/// error"): each retry first asks BlueZ to drop whatever link there is.
+async fn connect(peripheral: &Peripheral, name: &str) -> Result<(), ClientError> {
+    let mut attempt = 1;
+    loop {
+        match peripheral.connect().await {
+            Ok(()) => return Ok(()),
+            Err(e) if attempt < 3 => {
+                debug!(attempt, error = %e, "BLE connect failed; disconnecting and retrying");
+                let _ = peripheral.disconnect().await;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                attempt += 1;
+            }
+            Err(e) => return Err(unreachable(name, format!("connect: {e} ({e:?})"))),
+        }
+    }
+}
+
 impl BleClient {
     /// Finds the device advertising `name`, connects, discovers the provisioning service and
     /// maps its endpoints by their 0x2901 descriptors. `timeout` bounds the whole procedure.
@@ -138,10 +157,7 @@ impl BleClient {
             let (peripheral, advertised) = find(&adapter, name).await?;
             let _ = adapter.stop_scan().await;
             debug!(peripheral = %peripheral.address(), "connecting");
-            peripheral
-                .connect()
-                .await
-                .map_err(|e| unreachable(name, format!("connect: {e} ({e:?})")))?;
+            connect(&peripheral, name).await?;
             debug!("connected; discovering services");
             peripheral
                 .discover_services()
