@@ -6,6 +6,7 @@
 //! device connected with its stored credentials; 1 on errors; Ctrl-C stops cleanly (0).
 
 mod banner;
+mod config;
 mod events;
 mod hardening;
 mod security;
@@ -35,6 +36,9 @@ use uniprov::device::transport::{ConsoleConfig, HttpConfig};
 /// Options of `uniprov device`.
 #[derive(Debug, Args)]
 pub struct DeviceArgs {
+    /// Read options from this TOML file (keys: long option names); the command line wins.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Transport to serve (repeatable; all share one provisioning manager).
     #[arg(long = "transport", value_enum, default_values_t = [TransportArg::Http])]
     pub transports: Vec<TransportArg>,
@@ -81,6 +85,10 @@ pub struct DeviceArgs {
     #[cfg(target_os = "linux")]
     #[command(flatten)]
     pub linux_radio: crate::radio_args::LinuxRadioArgs,
+    /// Options of the BLE transport (`--transport ble`).
+    #[cfg(all(target_os = "linux", feature = "ble"))]
+    #[command(flatten)]
+    pub ble: crate::ble_args::BleArgs,
     /// Simulated radio world (TOML); the built-in one otherwise.
     #[arg(long, visible_alias = "sim")]
     pub sim_config: Option<PathBuf>,
@@ -160,6 +168,9 @@ pub enum TransportArg {
     Http,
     /// Console lines on stdin/stdout or `--serial`.
     Console,
+    /// BLE GATT over BlueZ (`esp_prov --transport ble`; cargo feature `ble`).
+    #[cfg(all(target_os = "linux", feature = "ble"))]
+    Ble,
 }
 
 /// A network kind.
@@ -234,6 +245,7 @@ fn parse_app_info(text: &str) -> Result<AppInfo, String> {
 /// Runs `uniprov device` until provisioning ends, the device connected with stored
 /// credentials, or Ctrl-C.
 pub async fn run(args: DeviceArgs) -> anyhow::Result<ExitCode> {
+    let args = config::apply(args)?;
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -254,7 +266,7 @@ pub async fn run(args: DeviceArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(banner::default_service_name);
 
     let backend = backend(&args).await?;
-    let builder = builder(&args, secret.device, state_dir, backend)?;
+    let builder = builder(&args, &service_name, secret.device, state_dir, backend)?;
     let events_out = events::spawn_writer(&builder, args.events);
     // Subscribed before start: the stored credentials' outcome can come at once.
     let events = builder.subscribe();
@@ -274,6 +286,11 @@ pub async fn run(args: DeviceArgs) -> anyhow::Result<ExitCode> {
 
 fn builder(
     args: &DeviceArgs,
+    #[cfg_attr(
+        not(all(target_os = "linux", feature = "ble")),
+        allow(unused_variables)
+    )]
+    service_name: &str,
     device: uniprov::core::security::DeviceSecurity,
     state_dir: Option<PathBuf>,
     backend: Arc<dyn NetworkBackend>,
@@ -341,6 +358,8 @@ fn builder(
                     io: ConsoleIo::Stdio,
                 },
             },
+            #[cfg(all(target_os = "linux", feature = "ble"))]
+            TransportArg::Ble => TransportSpec::Ble(args.ble.config(service_name)?),
         });
     }
     Ok(b)

@@ -6,6 +6,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(all(target_os = "linux", feature = "ble"))]
+mod ble_args;
 mod client_cmd;
 mod device_cmd;
 #[cfg(target_os = "linux")]

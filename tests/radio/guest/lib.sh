@@ -119,3 +119,16 @@ provision_flow() {
   # (the banner shows the sec2 password on purpose: it is the QR code's PoP; the Wi-Fi passphrase never)
   check "no Wi-Fi passphrase in the device log" sh -c "! grep -q -e '$PSK' $LOG/device.log"
 }
+
+# ---- BLE across two VMs (run.sh starts host/ble_link.py and gives each VM a controller) ----
+# bt_up: attach the bumble controller on the second serial port (H4 over /dev/ttyS1) as hci0,
+# start bluetoothd (debug log in $LOG/bluetoothd.log) and wait until BlueZ lists hci0.
+bt_up() {
+  modprobe hci_uart || return 1
+  btattach -B /dev/ttyS1 -P h4 -S 115200 > "$LOG/btattach.log" 2>&1 &
+  echo $! > /run/btattach.pid
+  wait_for 10 test -e /sys/class/bluetooth/hci0 || return 1
+  /usr/libexec/bluetooth/bluetoothd -n -d > "$LOG/bluetoothd.log" 2>&1 &
+  echo $! > /run/bluetoothd.pid
+  wait_for 10 sh -c 'busctl tree org.bluez 2>/dev/null | grep -q /org/bluez/hci0'
+}

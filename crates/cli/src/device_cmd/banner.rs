@@ -45,13 +45,21 @@ pub(super) fn print(
         eprintln!("*** SECURITY 0: no encryption, no authentication: anyone in range can read the credentials and provision this device ***");
     }
     let hidden = !reveal && has_secret(shown);
-    if let Some(addr) = http {
+    let ble = uses_ble(args);
+    if http.is_some() || ble {
         if hidden {
             eprintln!("QR payload: hidden (it holds the PoP / password and stderr is not a terminal; --show-secrets always prints it)");
         } else {
             print_qr(&qr_payload(args, service_name, shown));
         }
         eprintln!("Provision it with:");
+    }
+    if ble {
+        let name = shell(service_name);
+        eprintln!("  uniprov provision --transport ble --service-name {name}{} --ssid <SSID> --passphrase <PASSPHRASE>", client_security(shown, "uniprov", reveal));
+        eprintln!("  esp_prov.py --transport ble --service_name {name}{} --ssid <SSID> --passphrase <PASSPHRASE>", client_security(shown, "esp_prov", reveal));
+    }
+    if let Some(addr) = http {
         eprintln!("  uniprov provision --transport http --service-name {addr}{} --ssid <SSID> --passphrase <PASSPHRASE>", client_security(shown, "uniprov", reveal));
         eprintln!("  esp_prov.py --transport softap --service_name {addr}{} --ssid <SSID> --passphrase <PASSPHRASE>", client_security(shown, "esp_prov", reveal));
     }
@@ -88,6 +96,19 @@ fn print_qr(payload: &QrPayload) {
     eprintln!("Or open: {}", payload.to_url());
 }
 
+/// Whether `--transport ble` is among the transports.
+fn uses_ble(args: &DeviceArgs) -> bool {
+    #[cfg(all(target_os = "linux", feature = "ble"))]
+    {
+        args.transports.contains(&TransportArg::Ble)
+    }
+    #[cfg(not(all(target_os = "linux", feature = "ble")))]
+    {
+        let _ = args;
+        false
+    }
+}
+
 /// A listening address a client on this machine can connect to.
 fn reachable(addr: SocketAddr) -> SocketAddr {
     if addr.ip().is_unspecified() {
@@ -114,7 +135,12 @@ fn qr_payload(args: &DeviceArgs, name: &str, shown: &Shown) -> QrPayload {
     };
     QrPayload {
         name: name.to_string(),
-        transport: QrTransport::Softap,
+        // The QR code names one transport: BLE when served (what the phone apps prefer).
+        transport: if uses_ble(args) {
+            QrTransport::Ble
+        } else {
+            QrTransport::Softap
+        },
         security: None,
         username,
         pop,

@@ -39,10 +39,15 @@ impl std::fmt::Debug for BleClient {
     }
 }
 
-fn unreachable(target: &str, error: impl std::fmt::Display) -> ClientError {
+fn unreachable(target: &str, error: impl std::fmt::Display + std::fmt::Debug) -> ClientError {
+    // Some btleplug errors (BlueZ's D-Bus errors wrapped in `Other`) display as nothing.
+    let mut text = error.to_string();
+    if text.trim().is_empty() {
+        text = format!("{error:?}");
+    }
     ClientError::Unreachable(TransportError::Unreachable {
         target: target.to_owned(),
-        source: io::Error::other(error.to_string()),
+        source: io::Error::other(text),
     })
 }
 
@@ -70,34 +75,73 @@ async fn local_name(peripheral: &Peripheral) -> Option<(String, Vec<Uuid>)> {
     Some((properties.local_name?, properties.services))
 }
 
+/// The first known peripheral named exactly `name`.
+async fn known(adapter: &Adapter, name: &str) -> Option<(Peripheral, Vec<Uuid>)> {
+    for peripheral in adapter.peripherals().await.unwrap_or_default() {
+        if let Some((found, services)) = local_name(&peripheral).await {
+            if found == name {
+                return Some((peripheral, services));
+            }
+        }
+    }
+    None
+}
+
 /// Scans until a peripheral advertises exactly `name` (esp_prov matches the name exactly).
+///
+/// Besides the discovery events, the known peripherals are looked at twice a second: BlueZ may
+/// learn the name from a later scan response without btleplug reporting an update.
 async fn find(adapter: &Adapter, name: &str) -> Result<(Peripheral, Vec<Uuid>), ClientError> {
     let mut events = adapter.events().await.map_err(|e| unreachable(name, e))?;
     adapter
         .start_scan(ScanFilter::default())
         .await
         .map_err(|e| unreachable(name, e))?;
-    for peripheral in adapter.peripherals().await.unwrap_or_default() {
-        if let Some((found, services)) = local_name(&peripheral).await {
-            if found == name {
-                return Ok((peripheral, services));
+    let mut poll = tokio::time::interval(Duration::from_millis(500));
+    loop {
+        tokio::select! {
+            event = events.next() => {
+                let Some(event) = event else { break };
+                let (CentralEvent::DeviceDiscovered(id) | CentralEvent::DeviceUpdated(id)) = event
+                else {
+                    continue;
+                };
+                let Ok(peripheral) = adapter.peripheral(&id).await else {
+                    continue;
+                };
+                if let Some((found, services)) = local_name(&peripheral).await {
+                    if found == name {
+                        return Ok((peripheral, services));
+                    }
+                }
             }
-        }
-    }
-    while let Some(event) = events.next().await {
-        let (CentralEvent::DeviceDiscovered(id) | CentralEvent::DeviceUpdated(id)) = event else {
-            continue;
-        };
-        let Ok(peripheral) = adapter.peripheral(&id).await else {
-            continue;
-        };
-        if let Some((found, services)) = local_name(&peripheral).await {
-            if found == name {
-                return Ok((peripheral, services));
+            _ = poll.tick() => {
+                if let Some(hit) = known(adapter, name).await {
+                    return Ok(hit);
+                }
             }
         }
     }
     Err(unreachable(name, "the adapter stopped scanning"))
+}
+
+/// Connects, with two more attempts after a failure. A link left over from an earlier client
+/// that did not disconnect makes the kernel refuse a new one (EBUSY, BlueZ's "Input/output
+/// error"): each retry first asks BlueZ to drop whatever link there is.
+async fn connect(peripheral: &Peripheral, name: &str) -> Result<(), ClientError> {
+    let mut attempt = 1;
+    loop {
+        match peripheral.connect().await {
+            Ok(()) => return Ok(()),
+            Err(e) if attempt < 3 => {
+                debug!(attempt, error = %e, "BLE connect failed; disconnecting and retrying");
+                let _ = peripheral.disconnect().await;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                attempt += 1;
+            }
+            Err(e) => return Err(unreachable(name, format!("connect: {e} ({e:?})"))),
+        }
+    }
 }
 
 impl BleClient {
@@ -112,14 +156,13 @@ impl BleClient {
             let adapter = pick_adapter(adapter).await?;
             let (peripheral, advertised) = find(&adapter, name).await?;
             let _ = adapter.stop_scan().await;
-            peripheral
-                .connect()
-                .await
-                .map_err(|e| unreachable(name, e))?;
+            debug!(peripheral = %peripheral.address(), "connecting");
+            connect(&peripheral, name).await?;
+            debug!("connected; discovering services");
             peripheral
                 .discover_services()
                 .await
-                .map_err(|e| unreachable(name, e))?;
+                .map_err(|e| unreachable(name, format!("service discovery: {e} ({e:?})")))?;
             Self::map(peripheral, &advertised, name).await
         };
         match tokio::time::timeout(timeout, connecting).await {

@@ -45,6 +45,10 @@ pub enum TransportSpec {
         /// Where the console lines come from.
         io: ConsoleIo,
     },
+    /// A BLE GATT server over BlueZ (§9.2). Its custom endpoints are the device's declared
+    /// endpoints (whatever the config lists is replaced), in declaration order.
+    #[cfg(all(target_os = "linux", feature = "ble"))]
+    Ble(crate::device::transport::ble::BleConfig),
 }
 
 /// Where a console transport reads and writes.
@@ -343,6 +347,7 @@ impl DeviceBuilder {
                 .add_endpoint(name, kind)
                 .map_err(|_| StartError::Endpoint(name.into()))?;
         }
+        let endpoint_names: Vec<String> = endpoints.iter().map(|(n, _)| n.clone()).collect();
         let mut handlers = Vec::new();
         for (name, handler) in endpoints {
             if let Some(handler) = handler {
@@ -356,7 +361,14 @@ impl DeviceBuilder {
         let (queue, queue_rx) = mpsc::channel::<TransportEvent>(QUEUE_CAPACITY);
         let (stop_transports, transports_stopped) = watch::channel(false);
         let running = if run_manager {
-            transports::start(specs, &queue, transports_stopped, max_sessions).await?
+            transports::start(
+                specs,
+                &endpoint_names,
+                &queue,
+                transports_stopped,
+                max_sessions,
+            )
+            .await?
         } else {
             transports::Running::default()
         };

@@ -26,9 +26,15 @@ async fn stopped(mut stop: watch::Receiver<bool>) {
     let _ = stop.wait_for(|stop| *stop).await;
 }
 
-/// Opens every transport (errors surface here, before anything runs) and spawns its task.
+/// Opens every transport (`endpoints`: the declared custom endpoints, which BLE needs for its
+/// GATT table) (errors surface here, before anything runs) and spawns its task.
 pub(super) async fn start(
     specs: Vec<TransportSpec>,
+    #[cfg_attr(
+        not(all(target_os = "linux", feature = "ble")),
+        allow(unused_variables)
+    )]
+    endpoints: &[String],
     queue: &RequestQueue,
     stop: watch::Receiver<bool>,
     max_sessions: usize,
@@ -106,6 +112,27 @@ pub(super) async fn start(
                     }
                     .instrument(tracing::info_span!("console", io = "stdio")),
                 );
+            }
+            #[cfg(all(target_os = "linux", feature = "ble"))]
+            TransportSpec::Ble(mut config) => {
+                config.custom_endpoints = endpoints.to_vec();
+                let target = format!(
+                    "BLE adapter {}",
+                    config.adapter.as_deref().unwrap_or("(default)")
+                );
+                let ble = crate::device::transport::ble::BleTransport::start(config, queue.clone())
+                    .await
+                    .map_err(|e| StartError::Transport {
+                        target,
+                        source: std::io::Error::other(e),
+                    })?;
+                let shutdown = stopped(stop.clone());
+                running.tasks.spawn(async move {
+                    shutdown.await;
+                    // Dropping the transport unregisters the application and the advertisement.
+                    drop(ble);
+                    tracing::info!("BLE transport stopped");
+                });
             }
         }
     }

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""The air of the two-VM BLE tests: one bumble-emulated controller per TCP port, all on one
+simulated LE link. Each port carries an H4 byte stream for QEMU's second serial port
+(`-serial tcp:127.0.0.1:PORT`), which the guest attaches with `btattach -P h4`.
+
+usage: ble_link.py PORT [PORT...]   (prints "ready" once every port listens)
+"""
+import asyncio
+import sys
+
+import bumble.controller
+import bumble.hci
+from bumble.controller import Controller
+from bumble.core import PhysicalTransport
+from bumble.link import LocalLink
+from bumble.transport import open_transport
+
+
+def route_acl_by_connection(self, pdu):
+    """bumble 0.0.236 sends LE ACL data from the controller's random address, but BlueZ connects
+    with the public one, so the peer drops every packet. Route by the connection's addresses."""
+    link = self.link
+    if link is None:
+        return
+    if self.transport == PhysicalTransport.LE:
+        peer = link.find_le_controller(self.peer_address)
+    else:
+        peer = link.find_classic_controller(self.peer_address)
+    if peer is not None:
+        asyncio.get_running_loop().call_soon(
+            peer.on_link_acl_data, self.self_address, self.transport, pdu)
+
+
+bumble.controller.Connection.on_acl_pdu = route_acl_by_connection
+
+SCAN_RSP = bumble.hci.HCI_LE_Advertising_Report_Event.EventType.SCAN_RSP
+EXT_SCAN_RESPONSE = bumble.hci.HCI_LE_Extended_Advertising_Report_Event.EventType.SCAN_RESPONSE
+
+
+def scan_response_of(controller):
+    """The scan response data the advertising controller set (extended set, else legacy)."""
+    for adv_set in getattr(controller, "advertising_sets", {}).values():
+        if adv_set.enabled:
+            return bytes(adv_set.scan_response_data)
+    return bytes(controller.le_legacy_advertiser.scan_response_data)
+
+
+def with_scan_response(packet, data):
+    """`packet` with the data of its scan response reports replaced by `data`."""
+    if isinstance(packet, bumble.hci.HCI_LE_Advertising_Report_Event):
+        reports = packet.reports
+        if any(r.event_type == SCAN_RSP for r in reports):
+            for r in reports:
+                if r.event_type == SCAN_RSP:
+                    r.data = data
+            return bumble.hci.HCI_LE_Advertising_Report_Event(reports)
+    if isinstance(packet, bumble.hci.HCI_LE_Extended_Advertising_Report_Event):
+        reports = packet.reports
+        if any(int(r.event_type) & EXT_SCAN_RESPONSE for r in reports):
+            for r in reports:
+                if int(r.event_type) & EXT_SCAN_RESPONSE:
+                    r.data = data
+            return bumble.hci.HCI_LE_Extended_Advertising_Report_Event(reports)
+    return packet
+
+
+original_on_advertising_pdu = bumble.controller.Controller.on_ll_advertising_pdu
+
+
+def on_advertising_pdu_with_scan_response(self, pdu):
+    """bumble 0.0.236 answers an active scan with the advertising data again, never with the
+    advertiser's scan response data, so a name that BlueZ moved to the scan response (a 128-bit
+    service UUID leaves no room for it) never arrives. Send the advertiser's scan response."""
+    advertiser = self.link.find_le_controller(pdu.advertiser_address) if self.link else None
+    if advertiser is None:
+        return original_on_advertising_pdu(self, pdu)
+    data = scan_response_of(advertiser)
+    send = self.send_hci_packet
+    self.send_hci_packet = lambda packet: send(with_scan_response(packet, data))
+    try:
+        return original_on_advertising_pdu(self, pdu)
+    finally:
+        del self.send_hci_packet
+
+
+bumble.controller.Controller.on_ll_advertising_pdu = on_advertising_pdu_with_scan_response
+
+
+async def main(ports):
+    link = LocalLink()
+    controllers = []
+    for i, port in enumerate(ports):
+        transport = await open_transport(f"tcp-server:127.0.0.1:{port}")
+        controllers.append((transport, Controller(
+            f"C{i}", host_source=transport.source, host_sink=transport.sink, link=link,
+            public_address=f"F{i}:00:00:00:00:0{i + 1}")))
+    print("ready", flush=True)
+    await asyncio.get_running_loop().create_future()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    asyncio.run(main(sys.argv[1:]))
