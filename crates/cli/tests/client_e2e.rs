@@ -39,6 +39,7 @@ struct DeviceCmd {
     sec_ver: u8,
     pop: Option<&'static str>,
     sec2: Option<(&'static str, &'static str)>,
+    extra: Vec<&'static str>,
     dir: tempfile::TempDir,
 }
 
@@ -50,8 +51,15 @@ impl DeviceCmd {
             sec_ver,
             pop: None,
             sec2: None,
+            extra: Vec::new(),
             dir,
         }
+    }
+
+    /// One more `uniprov device` argument.
+    fn arg(mut self, arg: &'static str) -> Self {
+        self.extra.push(arg);
+        self
     }
 
     fn pop(mut self, pop: &'static str) -> Self {
@@ -86,6 +94,7 @@ impl DeviceCmd {
         args.extend(["--sim".into(), world.display().to_string()]);
         let state = self.dir.path().join("state");
         args.extend(["--state-dir".into(), state.display().to_string()]);
+        args.extend(self.extra.iter().map(|a| a.to_string()));
         args
     }
 
@@ -444,4 +453,73 @@ fn manifest_with_one_failing_device() {
     assert!(!std::fs::read_to_string(&report)
         .unwrap()
         .contains("abcd1234"));
+}
+
+#[test]
+fn sec1_without_pop_is_negotiated_from_proto_ver() {
+    let device = DeviceCmd::new(1).spawn_http();
+    let mut args = vec!["provision"];
+    args.extend(http(&device));
+    args.extend(["--ssid", "home", "--passphrase", "mypassword"]);
+    let (code, doc) = uniprov_json(&args);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["security"]["sec_ver"], 1, "{doc}");
+    assert_eq!(doc["security"]["pop"], false, "{doc}");
+}
+
+#[test]
+fn sec2_patch_0_device_is_spoken_to_with_the_constant_nonce() {
+    let device = DeviceCmd::new(2)
+        .sec2("wifiprov", "abcd1234")
+        .arg("--sec-patch-ver")
+        .arg("0")
+        .spawn_http();
+    let mut args = vec!["provision"];
+    args.extend(http(&device));
+    args.extend([
+        "--sec2-username",
+        "wifiprov",
+        "--sec2-pwd",
+        "abcd1234",
+        "--ssid",
+        "home",
+        "--passphrase",
+        "mypassword",
+    ]);
+    let (code, doc) = uniprov_json(&args);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["security"]["sec_ver"], 2, "{doc}");
+    assert_eq!(doc["security"]["sec_patch_ver"], 0, "{doc}");
+}
+
+#[test]
+fn ctrl_reprov_lets_a_provisioned_device_take_new_credentials() {
+    let device = DeviceCmd::new(1)
+        .pop("abcd1234")
+        .arg("--no-auto-stop")
+        .spawn_http();
+    let mut provision = vec!["provision"];
+    provision.extend(http(&device));
+    provision.extend([
+        "--pop",
+        "abcd1234",
+        "--ssid",
+        "home",
+        "--passphrase",
+        "mypassword",
+    ]);
+    let (code, doc) = uniprov_json(&provision);
+    assert_eq!(code, 0, "first provisioning: {doc}");
+    let (code, doc) = uniprov_json(&provision);
+    assert_ne!(
+        code, 0,
+        "a provisioned device refuses new credentials: {doc}"
+    );
+    let mut reprov = vec!["ctrl", "reprov"];
+    reprov.extend(http(&device));
+    reprov.extend(["--pop", "abcd1234"]);
+    let (code, doc) = uniprov_json(&reprov);
+    assert_eq!(code, 0, "ctrl reprov: {doc}");
+    let (code, doc) = uniprov_json(&provision);
+    assert_eq!(code, 0, "provisioning after reprov: {doc}");
 }
