@@ -75,21 +75,33 @@ pub trait NetworkBackend: Send + Sync {
     async fn persist_wifi(&self, credentials: &WifiCredentials) -> Result<(), NetworkError>;
 
     /// Makes a proven Thread dataset persistent in the system's own store, where there is one.
-    async fn persist_thread(&self, dataset: &Secret<Vec<u8>>) -> Result<(), NetworkError>;
+    /// A Wi-Fi-only backend keeps the default: Thread is unsupported.
+    async fn persist_thread(&self, dataset: &Secret<Vec<u8>>) -> Result<(), NetworkError> {
+        let _ = dataset;
+        Err(NetworkError::Unsupported(NetworkKind::Thread))
+    }
 
     /// Removes what [`persist_wifi`](Self::persist_wifi) / [`persist_thread`](Self::persist_thread)
     /// stored.
     async fn forget(&self) -> Result<(), NetworkError>;
 
-    /// Runs a Thread discovery scan and returns the networks in discovery order.
+    /// Runs a Thread discovery scan and returns the networks in discovery order (default:
+    /// Thread is unsupported).
     async fn scan_thread(
         &self,
         params: ThreadScanParams,
-    ) -> Result<Vec<ThreadScanEntry>, NetworkError>;
+    ) -> Result<Vec<ThreadScanEntry>, NetworkError> {
+        let _ = params;
+        Err(NetworkError::Unsupported(NetworkKind::Thread))
+    }
 
     /// Starts attaching with an operational dataset (MeshCoP TLVs); the outcome arrives as
-    /// [`NetworkEvent::ThreadAttached`] or [`NetworkEvent::ThreadFailed`].
-    async fn attach_thread(&self, dataset: &Secret<Vec<u8>>) -> Result<(), NetworkError>;
+    /// [`NetworkEvent::ThreadAttached`] or [`NetworkEvent::ThreadFailed`] (default: Thread is
+    /// unsupported).
+    async fn attach_thread(&self, dataset: &Secret<Vec<u8>>) -> Result<(), NetworkError> {
+        let _ = dataset;
+        Err(NetworkError::Unsupported(NetworkKind::Thread))
+    }
 
     /// A new receiver of the backend's events.
     fn subscribe(&self) -> broadcast::Receiver<NetworkEvent>;

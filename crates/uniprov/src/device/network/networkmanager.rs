@@ -36,11 +36,7 @@ use rand::RngCore;
 use tokio::sync::{broadcast, Mutex};
 use tokio::task::JoinHandle;
 use tracing::{debug, info, warn};
-use uniprov_core::messages::{
-    NetworkKind, ThreadScanEntry, ThreadScanParams, WifiConnected, WifiCredentials, WifiScanEntry,
-    WifiScanParams,
-};
-use uniprov_core::Secret;
+use uniprov_core::messages::{WifiConnected, WifiCredentials, WifiScanEntry, WifiScanParams};
 
 use self::mapping::{AttemptWatch, Verdict};
 use self::settings::{ap_info, credentials_usable, profile, var, ApInfo};
@@ -462,10 +458,6 @@ impl NetworkBackend for NetworkManager {
         Ok(())
     }
 
-    async fn persist_thread(&self, _dataset: &Secret<Vec<u8>>) -> Result<(), NetworkError> {
-        Err(NetworkError::Unsupported(NetworkKind::Thread))
-    }
-
     async fn forget(&self) -> Result<(), NetworkError> {
         let i = &self.inner;
         if let Some(a) = i.take_attempt().await {
@@ -479,17 +471,6 @@ impl NetworkBackend for NetworkManager {
             i.delete_profile(&p).await;
         }
         Ok(())
-    }
-
-    async fn scan_thread(
-        &self,
-        _p: ThreadScanParams,
-    ) -> Result<Vec<ThreadScanEntry>, NetworkError> {
-        Err(NetworkError::Unsupported(NetworkKind::Thread))
-    }
-
-    async fn attach_thread(&self, _dataset: &Secret<Vec<u8>>) -> Result<(), NetworkError> {
-        Err(NetworkError::Unsupported(NetworkKind::Thread))
     }
 
     fn subscribe(&self) -> broadcast::Receiver<NetworkEvent> {

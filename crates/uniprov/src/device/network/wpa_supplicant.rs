@@ -31,8 +31,7 @@ use tokio::sync::{broadcast, Mutex};
 use tokio::task::JoinHandle;
 use tracing::{debug, info, warn};
 use uniprov_core::messages::{
-    NetworkKind, ThreadScanEntry, ThreadScanParams, WifiConnected, WifiCredentials, WifiFailReason,
-    WifiScanEntry, WifiScanParams,
+    WifiConnected, WifiCredentials, WifiFailReason, WifiScanEntry, WifiScanParams,
 };
 use uniprov_core::Secret;
 
@@ -465,10 +464,6 @@ impl NetworkBackend for WpaSupplicant {
         Ok(())
     }
 
-    async fn persist_thread(&self, _dataset: &Secret<Vec<u8>>) -> Result<(), NetworkError> {
-        Err(NetworkError::Unsupported(NetworkKind::Thread))
-    }
-
     async fn forget(&self) -> Result<(), NetworkError> {
         let i = &self.inner;
         if let Some(mut a) = i.take_attempt().await {
@@ -480,17 +475,6 @@ impl NetworkBackend for WpaSupplicant {
             }
         }
         Ok(())
-    }
-
-    async fn scan_thread(
-        &self,
-        _p: ThreadScanParams,
-    ) -> Result<Vec<ThreadScanEntry>, NetworkError> {
-        Err(NetworkError::Unsupported(NetworkKind::Thread))
-    }
-
-    async fn attach_thread(&self, _dataset: &Secret<Vec<u8>>) -> Result<(), NetworkError> {
-        Err(NetworkError::Unsupported(NetworkKind::Thread))
     }
 
     fn subscribe(&self) -> broadcast::Receiver<NetworkEvent> {
