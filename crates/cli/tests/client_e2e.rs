@@ -523,3 +523,39 @@ fn ctrl_reprov_lets_a_provisioned_device_take_new_credentials() {
     let (code, doc) = uniprov_json(&provision);
     assert_eq!(code, 0, "provisioning after reprov: {doc}");
 }
+
+#[test]
+fn console_transport_over_exec_with_security_2_and_security_0() {
+    // Security 2's Cmd0 is ~810 hex characters: beyond ESP's 255-character console line.
+    let sec2 = DeviceCmd::new(2).sec2("wifiprov", "abcd1234");
+    let exec = sec2.console_command();
+    let (code, doc) = uniprov_json(&[
+        "provision",
+        "--exec",
+        exec.as_str(),
+        "--sec2-username",
+        "wifiprov",
+        "--sec2-pwd",
+        "abcd1234",
+        "--ssid",
+        "home",
+        "--passphrase",
+        "mypassword",
+    ]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["security"]["sec_ver"], 2, "{doc}");
+
+    let sec0 = DeviceCmd::new(0);
+    let exec = sec0.console_command();
+    let (code, doc) = uniprov_json(&[
+        "provision",
+        "--exec",
+        exec.as_str(),
+        "--ssid",
+        "home",
+        "--passphrase",
+        "mypassword",
+    ]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["security"]["sec_ver"], 0, "{doc}");
+}
