@@ -14,7 +14,7 @@ use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use uniprov_core::security::{
     generate_sec2_credentials, ClientHandshake, ClientSecurity, ClientSession, ClientStep,
-    DeviceSecurity, DeviceSession, Sec2Patch,
+    DeviceSecurity, DeviceSession, PreparedSecurity, Sec2Patch,
 };
 use uniprov_core::{Entropy, Secret};
 
@@ -91,12 +91,22 @@ fn record(device: &DeviceSecurity, client: ClientSecurity) -> Transcript {
     }
 }
 
-/// The device side of a full handshake (Cmd0 + Cmd1), replaying recorded client messages.
-fn device_handshake(security: &DeviceSecurity, t: &[Vec<u8>; 4]) {
+/// The device side of a full handshake (Cmd0 + Cmd1), replaying recorded client messages,
+/// in a session of a prepared configuration (what `Protocomm` does).
+fn device_handshake(security: &PreparedSecurity, t: &[Vec<u8>; 4]) {
     let mut e = Rng::new(DEVICE_SEED);
-    let mut dev = DeviceSession::new(security);
-    black_box(dev.handle_session_data(&t[0], &mut e).expect("cmd0"));
-    black_box(dev.handle_session_data(&t[2], &mut e).expect("cmd1"));
+    device_steps(DeviceSession::prepared(security), t, &mut e);
+}
+
+/// The same in a session that prepares its configuration itself (no verifier table).
+fn device_handshake_unprepared(security: &DeviceSecurity, t: &[Vec<u8>; 4]) {
+    let mut e = Rng::new(DEVICE_SEED);
+    device_steps(DeviceSession::new(security), t, &mut e);
+}
+
+fn device_steps(mut dev: DeviceSession, t: &[Vec<u8>; 4], e: &mut Rng) {
+    black_box(dev.handle_session_data(&t[0], e).expect("cmd0"));
+    black_box(dev.handle_session_data(&t[2], e).expect("cmd1"));
 }
 
 /// The client side of a full handshake, replaying recorded device messages.
@@ -111,8 +121,9 @@ fn client_handshake(security: ClientSecurity, t: &[Vec<u8>; 4]) {
 fn handshakes(c: &mut Criterion) {
     let s1 = sec1_device();
     let t1 = record(&s1, sec1_client());
+    let p1 = s1.prepare();
     c.bench_function("sec1/device_handshake", |b| {
-        b.iter(|| device_handshake(&s1, &t1.messages))
+        b.iter(|| device_handshake(&p1, &t1.messages))
     });
     c.bench_function("sec1/client_handshake", |b| {
         b.iter(|| client_handshake(sec1_client(), &t1.messages))
@@ -122,9 +133,14 @@ fn handshakes(c: &mut Criterion) {
     let t2 = record(&s2, sec2_client());
     let mut g = c.benchmark_group("sec2");
     g.sample_size(20);
+    let p2 = s2.prepare();
     g.bench_function("device_handshake", |b| {
-        b.iter(|| device_handshake(&s2, &t2.messages))
+        b.iter(|| device_handshake(&p2, &t2.messages))
     });
+    g.bench_function("device_handshake_unprepared", |b| {
+        b.iter(|| device_handshake_unprepared(&s2, &t2.messages))
+    });
+    g.bench_function("prepare", |b| b.iter(|| black_box(s2.prepare())));
     g.bench_function("client_handshake", |b| {
         b.iter(|| client_handshake(sec2_client(), &t2.messages))
     });

@@ -15,7 +15,9 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::security::{CryptoError, DeviceSecurity, DeviceSession, HandshakeError};
+use crate::security::{
+    CryptoError, DeviceSecurity, DeviceSession, HandshakeError, PreparedSecurity,
+};
 use crate::Entropy;
 
 /// What an endpoint does with its requests.
@@ -123,6 +125,8 @@ struct Slot {
 /// The device endpoint router.
 pub struct Protocomm {
     security: Arc<DeviceSecurity>,
+    /// `security` prepared once for all sessions.
+    prepared: PreparedSecurity,
     version: Vec<u8>,
     endpoints: Vec<(String, EndpointKind)>,
     sessions: Vec<Slot>,
@@ -138,8 +142,12 @@ impl Protocomm {
     }
 
     /// Like [`new`](Self::new) with a configuration shared with other owners.
+    ///
+    /// Prepares the configuration ([`DeviceSecurity::prepare`]): with security 2 and the
+    /// `precomputed-tables` feature this takes about as long as a few handshakes.
     pub fn with_shared(security: Arc<DeviceSecurity>, max_sessions: usize) -> Self {
         Protocomm {
+            prepared: security.prepare(),
             security,
             version: Vec::new(),
             endpoints: Vec::new(),
@@ -206,7 +214,7 @@ impl Protocomm {
         let last_used = self.tick();
         self.sessions.push(Slot {
             id,
-            session: DeviceSession::new(&self.security),
+            session: DeviceSession::prepared(&self.prepared),
             last_used,
         });
     }

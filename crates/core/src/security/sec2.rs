@@ -15,11 +15,24 @@ use super::Sec2Patch;
 use crate::proto::sec2::{S2SessionCmd0, S2SessionCmd1, S2SessionResp0, S2SessionResp1};
 use crate::{Entropy, Secret};
 
-/// The device's stored credentials (§6.2).
+/// The device's stored credentials (§6.2), prepared for handshakes.
 pub(crate) struct DeviceCredentials {
     pub(crate) salt: Vec<u8>,
-    pub(crate) verifier: Secret<Vec<u8>>,
+    /// The prepared verifier, or why the configured one is unusable (reported at `Cmd0`).
+    pub(crate) verifier: Result<srp::PreparedVerifier, HandshakeError>,
     pub(crate) patch: Sec2Patch,
+}
+
+impl DeviceCredentials {
+    /// Prepares `verifier`; `with_table` adds the verifier's fixed-base table (see
+    /// [`srp::PreparedVerifier`]).
+    pub(crate) fn new(salt: &[u8], verifier: &[u8], patch: Sec2Patch, with_table: bool) -> Self {
+        DeviceCredentials {
+            salt: salt.to_vec(),
+            verifier: srp::PreparedVerifier::new(Group::get(), verifier, with_table),
+            patch,
+        }
+    }
 }
 
 /// The device between `S2SessionCmd0` and `S2SessionCmd1`: everything M is computed from.
@@ -57,7 +70,8 @@ pub(crate) fn device_cmd0(
         .map_err(|_| HandshakeError::InvalidParameters("client_pubkey must be 384 bytes"))?;
     let mut b = Zeroizing::new([0u8; 32]);
     entropy.fill(b.as_mut_slice());
-    let exchange = srp::device_exchange(&Group::new(), creds.verifier.expose(), a_wire, &b)?;
+    let verifier = creds.verifier.as_ref().map_err(Clone::clone)?;
+    let exchange = srp::device_exchange(Group::get(), verifier, a_wire, &b)?;
     let reply = encode_sec2(Sec2Message::Resp0(S2SessionResp0 {
         status: 0,
         device_pubkey: exchange.b_min.clone(),
@@ -149,7 +163,7 @@ pub(crate) fn client_cmd0(
     let mut a = Secret::new([0u8; 32]);
     entropy.fill(a.expose_mut());
     a.expose_mut()[0] |= 0x80;
-    let a_padded = srp::client_public(&Group::new(), a.expose());
+    let a_padded = srp::client_public(Group::get(), a.expose());
     let request = encode_sec2(Sec2Message::Cmd0(S2SessionCmd0 {
         client_username: creds.username.clone(),
         client_pubkey: a_padded.to_vec(),
@@ -176,7 +190,7 @@ pub(crate) fn client_resp0(
         username: &state.creds.username,
         password: state.creds.password.expose(),
     };
-    let k = srp::client_key(&Group::new(), &inputs)?;
+    let k = srp::client_key(Group::get(), &inputs)?;
     let m = srp::client_proof(
         &state.creds.username,
         &resp0.device_salt,

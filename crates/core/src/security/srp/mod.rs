@@ -4,19 +4,27 @@
 //! Which encoding goes into which hash is the whole interop story of sec2 and is spelled out
 //! at each function.
 //!
-//! Arithmetic uses `crypto-bigint`'s boxed Montgomery form; `pow` is a fixed-window ladder
-//! whose running time depends only on the *precision* of the exponent, never on its value,
-//! so the secret exponents (`a`, `b`, `x`, `a + u·x`) do not leak through timing.
+//! Arithmetic uses `crypto-bigint`'s boxed Montgomery form. Secret exponents (`a`, `b`, `x`,
+//! `a + u·x`) go through `pow`, a fixed-window ladder whose running time depends only on the
+//! *precision* of the exponent, or through the constant-time fixed-base tables of [`table`];
+//! only the public `u` takes a variable-time path.
+//!
+//! What does not change between handshakes is computed once: the group ([`Group::get`]) and,
+//! per device, the verifier with `k·v` and its table ([`PreparedVerifier`]).
 
-use alloc::sync::Arc;
+mod group;
+mod table;
+
 use alloc::vec::Vec;
-use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams};
-use crypto_bigint::{BoxedUint, Odd};
+use crypto_bigint::modular::BoxedMontyForm;
+use crypto_bigint::BoxedUint;
 use sha2::{Digest, Sha512};
 use subtle::ConstantTimeEq;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::error::HandshakeError;
+pub(crate) use group::Group;
+use table::PowerTable;
 
 /// Length of N and of every PAD() encoding.
 pub(crate) const LEN: usize = 384;
@@ -129,50 +137,6 @@ pub(crate) fn proofs_equal(received: &[u8], expected: &Hash) -> bool {
     received.ct_eq(expected.as_slice()).into()
 }
 
-/// The group: Montgomery parameters of N.
-pub(crate) struct Group {
-    params: Arc<BoxedMontyParams>,
-}
-
-impl Group {
-    /// Prepares the Montgomery parameters of N.
-    pub(crate) fn new() -> Self {
-        let n = BoxedUint::from_be_slice(&N, BITS)
-            .ok()
-            .and_then(|n| Odd::new(n).into());
-        // N is a compile-time constant, odd and exactly 3072 bits: this cannot fail.
-        let n = n.expect("N is an odd 3072-bit constant");
-        Group {
-            params: Arc::new(BoxedMontyParams::new_vartime(n)),
-        }
-    }
-
-    /// An integer of at most 384 big-endian bytes, reduced mod N. `None` if longer.
-    fn element(&self, bytes: &[u8]) -> Option<BoxedMontyForm> {
-        let x = BoxedUint::from_be_slice(bytes, BITS).ok()?;
-        let x = x.rem_vartime(self.params.modulus().as_nz_ref());
-        Some(BoxedMontyForm::new_with_arc(x, self.params.clone()))
-    }
-
-    /// `g^e mod N`.
-    fn g_pow(&self, exponent: &BoxedUint) -> BoxedMontyForm {
-        let g = BoxedMontyForm::new_with_arc(
-            BoxedUint::from(u64::from(G)).widen(BITS),
-            self.params.clone(),
-        );
-        g.pow(exponent)
-    }
-
-    /// `k` as a group element.
-    fn k(&self) -> BoxedMontyForm {
-        // A 64-byte value always fits.
-        match self.element(&multiplier_k()) {
-            Some(k) => k,
-            None => BoxedMontyForm::zero((*self.params).clone()),
-        }
-    }
-}
-
 /// `PAD(x)` of a group element.
 fn pad(x: &BoxedMontyForm) -> [u8; LEN] {
     let bytes = x.retrieve().to_be_bytes();
@@ -192,8 +156,52 @@ fn exponent(bytes: &[u8]) -> Zeroizing<BoxedUint> {
 /// `v = g^x mod N` as MIN(v), the stored verifier (§6.2).
 pub(crate) fn verifier(group: &Group, salt: &[u8], username: &[u8], password: &[u8]) -> Vec<u8> {
     let x = private_x(salt, username, password);
-    let v = pad(&group.g_pow(&exponent(x.as_slice())));
-    min(&v).to_vec()
+    let v = Zeroizing::new(group.g_pow(x.as_slice()));
+    let v = Zeroizing::new(pad(&v));
+    min(v.as_slice()).to_vec()
+}
+
+/// The device's verifier, prepared once per device: `v` and `k·v` as group elements and,
+/// optionally, a fixed-base table of `v` for `v^u` (about 740 KB, built in about as long as
+/// seven handshakes' worth of exponentiations; see [`table`]).
+pub(crate) struct PreparedVerifier {
+    v: BoxedMontyForm,
+    kv: BoxedMontyForm,
+    v_table: Option<PowerTable>,
+}
+
+impl PreparedVerifier {
+    /// Prepares `verifier` (big-endian, at most 384 bytes, not 0 mod N).
+    pub(crate) fn new(
+        group: &Group,
+        verifier: &[u8],
+        with_table: bool,
+    ) -> Result<Self, HandshakeError> {
+        let v = group.element(verifier).ok_or(HandshakeError::Misuse(
+            "the sec2 verifier is longer than 384 bytes",
+        ))?;
+        if bool::from(v.is_zero()) {
+            return Err(HandshakeError::Misuse("the sec2 verifier is 0 mod N"));
+        }
+        let kv = group.k().mul(&v);
+        let v_table = with_table.then(|| PowerTable::new(&v, group.params(), 8 * HASH_LEN));
+        Ok(PreparedVerifier { v, kv, v_table })
+    }
+
+    /// `v^u` for the public scrambler u.
+    fn pow_u(&self, u: &Hash) -> BoxedMontyForm {
+        if let Some(power) = self.v_table.as_ref().and_then(|t| t.pow_public(u)) {
+            return power;
+        }
+        self.v.pow(&exponent(u))
+    }
+}
+
+impl Drop for PreparedVerifier {
+    fn drop(&mut self) {
+        self.v.zeroize();
+        self.kv.zeroize();
+    }
 }
 
 /// What the device derives from `SessionCmd0`.
@@ -211,19 +219,10 @@ pub(crate) struct DeviceExchange {
 /// independent of the password. `a_wire` must be the 384 bytes the client sent.
 pub(crate) fn device_exchange(
     group: &Group,
-    verifier: &[u8],
+    verifier: &PreparedVerifier,
     a_wire: &[u8; LEN],
     b: &[u8; 32],
 ) -> Result<DeviceExchange, HandshakeError> {
-    let v = group
-        .element(verifier)
-        .map(Zeroizing::new)
-        .ok_or(HandshakeError::Misuse(
-            "the sec2 verifier is longer than 384 bytes",
-        ))?;
-    if bool::from(v.is_zero()) {
-        return Err(HandshakeError::Misuse("the sec2 verifier is 0 mod N"));
-    }
     let big_a = group
         .element(a_wire)
         .ok_or(HandshakeError::InvalidParameters(
@@ -232,14 +231,15 @@ pub(crate) fn device_exchange(
     if bool::from(big_a.is_zero()) {
         return Err(HandshakeError::InvalidParameters("A mod N == 0"));
     }
-    let b = exponent(b);
-    let big_b = group.k().mul(&v).add(&group.g_pow(&b));
+    let g_b = Zeroizing::new(group.g_pow(b));
+    let big_b = verifier.kv.add(&g_b);
     let b_padded = pad(&big_b);
     let u = scrambler_u(a_wire, &b_padded);
     if u.iter().all(|&x| x == 0) {
         return Err(HandshakeError::InvalidParameters("u == 0"));
     }
-    let s = Zeroizing::new(big_a.mul(&v.pow(&exponent(&u))).pow(&b));
+    let base = Zeroizing::new(big_a.mul(&Zeroizing::new(verifier.pow_u(&u))));
+    let s = Zeroizing::new(base.pow(&exponent(b)));
     let s = Zeroizing::new(pad(&s));
     Ok(DeviceExchange {
         b_min: min(&b_padded).to_vec(),
@@ -250,7 +250,7 @@ pub(crate) fn device_exchange(
 /// Client step 1 (§6.3): `PAD(A)` with A = g^a mod N. The client always sends all 384 bytes,
 /// a leading zero included, and hashes exactly those bytes into M.
 pub(crate) fn client_public(group: &Group, a: &[u8; 32]) -> [u8; LEN] {
-    pad(&group.g_pow(&exponent(a)))
+    pad(&Zeroizing::new(group.g_pow(a)))
 }
 
 /// The client's inputs to its key computation.
@@ -284,9 +284,9 @@ pub(crate) fn client_key(
     if u.iter().all(|&x| x == 0) {
         return Err(HandshakeError::InvalidParameters("u == 0"));
     }
-    let x = private_x(inp.salt, inp.username, inp.password);
-    let x = exponent(x.as_slice());
-    let v = Zeroizing::new(group.g_pow(&x));
+    let x_bytes = private_x(inp.salt, inp.username, inp.password);
+    let v = Zeroizing::new(group.g_pow(x_bytes.as_slice()));
+    let x = exponent(x_bytes.as_slice());
     let base = Zeroizing::new(big_b.sub(&group.k().mul(&v)));
     // a + u·x: 256 + 1024 bits, computed at a fixed precision of 1088 bits.
     const EXP_BITS: u32 = 1088;
@@ -343,7 +343,7 @@ mod tests {
     fn fixture_verifier_section15_1() {
         // wifiprov / abcd1234 with the test_srp.c salt gives the published verifier's prefix.
         let salt = unhex("036ee0c7bcb9eda84c9eac97d93decf4");
-        let v = verifier(&Group::new(), &salt, b"wifiprov", b"abcd1234");
+        let v = verifier(Group::get(), &salt, b"wifiprov", b"abcd1234");
         assert_eq!(v.len(), LEN);
         assert_eq!(&v[..8], &unhex("7c7c85476508946d")[..]);
     }
