@@ -3,12 +3,14 @@
 //! transport's side of the contract (`SessionOpened` before a session's first request, no
 //! double open or close).
 
+use std::cell::RefCell;
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use tokio::sync::mpsc;
 use uniprov::device::transport::{SessionId, TransportEvent};
 use uniprov_core::protocomm::{EndpointKind, Protocomm, Routed};
-use uniprov_core::security::DeviceSecurity;
+use uniprov_core::security::{DeviceSecurity, PreparedSecurity, Sec2Patch};
 
 use crate::entropy::TapeEntropy;
 
@@ -25,9 +27,51 @@ pub const ENDPOINTS: [(&str, EndpointKind); 5] = [
 /// The version text the device answers on `proto-ver`.
 pub const VERSION: &[u8] = br#"{"prov":{"ver":"v1.1","sec_ver":1,"cap":["wifi_scan"]}}"#;
 
+thread_local! {
+    /// Prepared configurations by their `Debug` text and secrets: the targets use a handful,
+    /// and preparing a security 2 verifier costs as much as a few handshakes.
+    static PREPARED: RefCell<Vec<(Vec<u8>, PreparedSecurity)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The cache key of a configuration: every field, secrets included (fuzz fixtures only).
+fn cache_key(security: &DeviceSecurity) -> Vec<u8> {
+    match security {
+        DeviceSecurity::Sec0 => vec![0],
+        DeviceSecurity::Sec1 { pop } => {
+            let mut key = vec![1];
+            key.extend(pop.as_ref().map(|p| p.expose().clone()).unwrap_or_default());
+            key
+        }
+        DeviceSecurity::Sec2 {
+            salt,
+            verifier,
+            patch,
+        } => {
+            let mut key = vec![2, u8::from(matches!(patch, Sec2Patch::V1))];
+            key.extend((salt.len() as u32).to_be_bytes());
+            key.extend(salt);
+            key.extend(verifier.expose());
+            key
+        }
+    }
+}
+
+fn prepare(security: DeviceSecurity) -> PreparedSecurity {
+    let key = cache_key(&security);
+    PREPARED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some((_, prepared)) = cache.iter().find(|(k, _)| *k == key) {
+            return prepared.clone();
+        }
+        let prepared = PreparedSecurity::new(Arc::new(security));
+        cache.push((key, prepared.clone()));
+        prepared
+    })
+}
+
 /// A router with [`ENDPOINTS`] and [`VERSION`].
 pub fn protocomm(security: DeviceSecurity, max_sessions: usize) -> Protocomm {
-    let mut p = Protocomm::new(security, max_sessions);
+    let mut p = Protocomm::prepared(prepare(security), max_sessions);
     p.set_version(VERSION.to_vec());
     for (name, kind) in ENDPOINTS {
         p.add_endpoint(name, kind)

@@ -7,6 +7,8 @@
 //! 3072-bit modular exponentiation with a 256-bit exponent.
 #![allow(missing_docs)]
 
+use std::sync::Arc;
+
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams};
 use crypto_bigint::{BoxedUint, Odd};
@@ -121,7 +123,7 @@ fn client_handshake(security: ClientSecurity, t: &[Vec<u8>; 4]) {
 fn handshakes(c: &mut Criterion) {
     let s1 = sec1_device();
     let t1 = record(&s1, sec1_client());
-    let p1 = s1.prepare();
+    let p1 = PreparedSecurity::new(Arc::new(s1));
     c.bench_function("sec1/device_handshake", |b| {
         b.iter(|| device_handshake(&p1, &t1.messages))
     });
@@ -133,14 +135,17 @@ fn handshakes(c: &mut Criterion) {
     let t2 = record(&s2, sec2_client());
     let mut g = c.benchmark_group("sec2");
     g.sample_size(20);
-    let p2 = s2.prepare();
+    let s2 = Arc::new(s2);
+    let p2 = PreparedSecurity::new(s2.clone());
     g.bench_function("device_handshake", |b| {
         b.iter(|| device_handshake(&p2, &t2.messages))
     });
     g.bench_function("device_handshake_unprepared", |b| {
         b.iter(|| device_handshake_unprepared(&s2, &t2.messages))
     });
-    g.bench_function("prepare", |b| b.iter(|| black_box(s2.prepare())));
+    g.bench_function("prepare", |b| {
+        b.iter(|| black_box(PreparedSecurity::new(s2.clone())))
+    });
     g.bench_function("client_handshake", |b| {
         b.iter(|| client_handshake(sec2_client(), &t2.messages))
     });

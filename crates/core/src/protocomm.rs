@@ -124,9 +124,8 @@ struct Slot {
 
 /// The device endpoint router.
 pub struct Protocomm {
-    security: Arc<DeviceSecurity>,
-    /// `security` prepared once for all sessions.
-    prepared: PreparedSecurity,
+    /// The security configuration, prepared once for all sessions.
+    security: PreparedSecurity,
     version: Vec<u8>,
     endpoints: Vec<(String, EndpointKind)>,
     sessions: Vec<Slot>,
@@ -143,11 +142,16 @@ impl Protocomm {
 
     /// Like [`new`](Self::new) with a configuration shared with other owners.
     ///
-    /// Prepares the configuration ([`DeviceSecurity::prepare`]): with security 2 and the
+    /// Prepares the configuration ([`PreparedSecurity`]): with security 2 and the
     /// `precomputed-tables` feature this takes about as long as a few handshakes.
     pub fn with_shared(security: Arc<DeviceSecurity>, max_sessions: usize) -> Self {
+        Self::prepared(PreparedSecurity::new(security), max_sessions)
+    }
+
+    /// Like [`new`](Self::new) with a configuration prepared beforehand (routers created
+    /// often for one configuration share its preparation).
+    pub fn prepared(security: PreparedSecurity, max_sessions: usize) -> Self {
         Protocomm {
-            prepared: security.prepare(),
             security,
             version: Vec::new(),
             endpoints: Vec::new(),
@@ -159,7 +163,7 @@ impl Protocomm {
 
     /// The security configuration.
     pub fn security(&self) -> &Arc<DeviceSecurity> {
-        &self.security
+        self.security.security()
     }
 
     /// Sets the text `proto-ver` answers, sent verbatim (no NUL, §3.1).
@@ -214,7 +218,7 @@ impl Protocomm {
         let last_used = self.tick();
         self.sessions.push(Slot {
             id,
-            session: DeviceSession::prepared(&self.prepared),
+            session: DeviceSession::prepared(&self.security),
             last_used,
         });
     }
@@ -284,7 +288,7 @@ impl Protocomm {
                     .map_err(Refusal::Handshake)
             }
             EndpointKind::Request => {
-                let sec0 = matches!(*self.security, DeviceSecurity::Sec0);
+                let sec0 = matches!(**self.security.security(), DeviceSecurity::Sec0);
                 let plaintext = match self.slot(session) {
                     Some(s) => s.decrypt(body).map_err(Refusal::Crypto)?,
                     // §1: security 0 has no decrypt hook; handlers run without a session.
@@ -302,7 +306,7 @@ impl Protocomm {
     /// Encrypts a handler's response for transport session `session`. An empty response is
     /// still encrypted (sec2: the 16-byte tag alone, §3.1).
     pub fn respond(&mut self, session: u64, plaintext: &[u8]) -> Result<Vec<u8>, Refusal> {
-        let sec0 = matches!(*self.security, DeviceSecurity::Sec0);
+        let sec0 = matches!(**self.security.security(), DeviceSecurity::Sec0);
         match self.slot(session) {
             Some(s) => s.encrypt(plaintext).map_err(Refusal::Crypto),
             None if sec0 => Ok(plaintext.to_vec()),

@@ -70,16 +70,8 @@ impl fmt::Debug for DeviceSecurity {
 }
 
 impl DeviceSecurity {
-    /// Does once what every session of this configuration would otherwise redo: the PoP
-    /// digest (security 1); the verifier as a group element, `k·v` and a fixed-base table of
-    /// `v` (security 2, the table with the default `precomputed-tables` feature: about 740 KB
-    /// that make a device's handshake about twice as fast).
-    pub fn prepare(&self) -> PreparedSecurity {
-        self.prepare_with(cfg!(feature = "precomputed-tables"))
-    }
-
-    fn prepare_with(&self, tables: bool) -> PreparedSecurity {
-        PreparedSecurity(match self {
+    fn prepare_with(&self, tables: bool) -> Prepared {
+        match self {
             DeviceSecurity::Sec0 => Prepared::Sec0,
             DeviceSecurity::Sec1 { pop } => {
                 Prepared::Sec1(sec1::pop_digest(pop.as_ref()).map(Arc::new))
@@ -94,14 +86,35 @@ impl DeviceSecurity {
                 *patch,
                 tables,
             ))),
-        })
+        }
     }
 }
 
-/// A [`DeviceSecurity`] prepared once and shared by all sessions ([`DeviceSession::prepared`]);
-/// cloning it is cheap.
+/// A [`DeviceSecurity`] prepared once and shared by all sessions ([`DeviceSession::prepared`],
+/// [`Protocomm::prepared`](crate::protocomm::Protocomm::prepared)); cloning it is cheap.
+///
+/// Preparing does once what every session would otherwise redo: the PoP digest (security 1);
+/// the verifier as a group element, `k·v` and, with the default `precomputed-tables` feature,
+/// a fixed-base table of `v` (security 2: about 740 KB, built in about four handshakes' time,
+/// that make every device handshake about twice as fast).
 #[derive(Clone)]
-pub struct PreparedSecurity(Prepared);
+pub struct PreparedSecurity {
+    security: Arc<DeviceSecurity>,
+    prepared: Prepared,
+}
+
+impl PreparedSecurity {
+    /// Prepares `security`.
+    pub fn new(security: Arc<DeviceSecurity>) -> Self {
+        let prepared = security.prepare_with(cfg!(feature = "precomputed-tables"));
+        PreparedSecurity { security, prepared }
+    }
+
+    /// The configuration this was prepared from.
+    pub fn security(&self) -> &Arc<DeviceSecurity> {
+        &self.security
+    }
+}
 
 #[derive(Clone)]
 enum Prepared {
@@ -112,11 +125,9 @@ enum Prepared {
 
 impl fmt::Debug for PreparedSecurity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self.0 {
-            Prepared::Sec0 => "PreparedSecurity(Sec0)",
-            Prepared::Sec1(_) => "PreparedSecurity(Sec1)",
-            Prepared::Sec2(_) => "PreparedSecurity(Sec2)",
-        })
+        f.debug_tuple("PreparedSecurity")
+            .field(&self.security)
+            .finish()
     }
 }
 
@@ -190,15 +201,20 @@ enum Sec2Device {
 impl DeviceSession {
     /// A fresh session awaiting `SessionCmd0` (security 0: ready at once).
     ///
-    /// Prepares the security configuration for this one session; a device serving many
-    /// sessions should [`DeviceSecurity::prepare`] once and use [`DeviceSession::prepared`].
+    /// Prepares the security configuration for this one session (without the verifier's
+    /// table); a device serving many sessions should prepare once ([`PreparedSecurity`]) and
+    /// use [`DeviceSession::prepared`].
     pub fn new(security: &DeviceSecurity) -> Self {
-        Self::prepared(&security.prepare_with(false))
+        Self::from_prepared(&security.prepare_with(false))
     }
 
     /// A fresh session awaiting `SessionCmd0`, sharing `security`'s precomputation.
     pub fn prepared(security: &PreparedSecurity) -> Self {
-        let state = match &security.0 {
+        Self::from_prepared(&security.prepared)
+    }
+
+    fn from_prepared(prepared: &Prepared) -> Self {
+        let state = match prepared {
             Prepared::Sec0 => DeviceState::Sec0,
             Prepared::Sec1(pop) => DeviceState::Sec1 {
                 pop: pop.clone(),
