@@ -14,6 +14,18 @@ fi
 echo "== cargo test"
 cargo test --workspace --all-targets
 
+echo "== packaging: systemd-analyze verify packaging/uniprov.service"
+if command -v systemd-analyze >/dev/null; then
+  unit_dir=$(mktemp -d)
+  trap 'rm -rf "$unit_dir"' EXIT
+  cargo build -p uniprov-cli --bin uniprov
+  bin_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug
+  sed "s|/usr/bin/uniprov|$bin_dir/uniprov|" packaging/uniprov.service >"$unit_dir/uniprov.service"
+  systemd-analyze verify "$unit_dir/uniprov.service"
+else
+  echo "skipped: systemd-analyze is not installed"
+fi
+
 echo "== interop: esp-protocomm (PyPI, a third-party security-1 client) against uniprov device over HTTP"
 cargo build -p uniprov-cli --bin uniprov
 target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
