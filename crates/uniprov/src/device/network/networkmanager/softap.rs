@@ -21,7 +21,9 @@
 //!      `iw dev wlan0 interface add uap0 type __ap`): like an ESP in AP+STA mode, the hotspot
 //!      stays up while the station connects, so the phone reads `Connected`. Radios that run
 //!      both roles on one channel only (hwsim, brcmfmac) need the hotspot on the home network's
-//!      channel (`--softap-channel`).
+//!      channel (`--softap-channel`). NetworkManager's periodic scans on the disconnected
+//!      station take the shared radio off the hotspot's channel for a moment, so a phone's
+//!      join can need a few tries.
 //! 4. **Teardown.** [`SoftAp::stop_hotspot`] after provisioning ended (the CLI calls it after the
 //!    transports stopped) and on every error path.
 
