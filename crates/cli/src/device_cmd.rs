@@ -10,6 +10,7 @@ mod config;
 mod events;
 mod hardening;
 mod security;
+mod softap;
 #[cfg(test)]
 mod tests;
 
@@ -137,6 +138,9 @@ pub struct DeviceArgs {
     /// Forget stored credentials, then provision (ESP `reset_provisioning` at boot).
     #[arg(long)]
     pub reset: bool,
+    /// The SoftAP scheme (`--softap`, with NetworkManager).
+    #[command(flatten)]
+    pub softap: softap::SoftApArgs,
     /// Limits against hostile clients (SECURITY.md).
     #[command(flatten)]
     pub hardening: hardening::HardeningArgs,
@@ -265,18 +269,57 @@ pub async fn run(args: DeviceArgs) -> anyhow::Result<ExitCode> {
         .clone()
         .unwrap_or_else(banner::default_service_name);
 
+    if softap::check(&args, &service_name)? {
+        return run_softap(&args, &service_name, secret, state_dir).await;
+    }
     let backend = backend(&args).await?;
-    let builder = builder(&args, &service_name, secret.device, state_dir, backend)?;
+    serve(&args, &service_name, secret, state_dir, backend).await
+}
+
+/// `--softap`: scan, hotspot, serve; the hotspot goes down however serving ends.
+#[cfg(all(target_os = "linux", feature = "networkmanager"))]
+async fn run_softap(
+    args: &DeviceArgs,
+    service_name: &str,
+    secret: security::Configured,
+    state_dir: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    let softap = softap::open(args, service_name).await?;
+    let backend: Arc<dyn NetworkBackend> = softap.clone();
+    let served = serve(args, service_name, secret, state_dir, backend).await;
+    softap.stop_hotspot().await;
+    served
+}
+
+#[cfg(not(all(target_os = "linux", feature = "networkmanager")))]
+async fn run_softap(
+    _args: &DeviceArgs,
+    _service_name: &str,
+    _secret: security::Configured,
+    _state_dir: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    bail!("--softap needs a build with the networkmanager feature")
+}
+
+/// Starts the device on `backend` and runs it until the end (see [`supervise`]).
+async fn serve(
+    args: &DeviceArgs,
+    service_name: &str,
+    secret: security::Configured,
+    state_dir: Option<PathBuf>,
+    backend: Arc<dyn NetworkBackend>,
+) -> anyhow::Result<ExitCode> {
+    let builder = builder(args, service_name, secret.device, state_dir, backend)?;
     let events_out = events::spawn_writer(&builder, args.events);
     // Subscribed before start: the stored credentials' outcome can come at once.
     let events = builder.subscribe();
     let handle = builder.start().await.context("starting the device")?;
     let reveal = args.hardening.reveal();
-    banner::print(&args, &handle, &service_name, &secret.shown, reveal);
+    banner::print(args, &handle, service_name, &secret.shown, reveal);
     if let Some(out) = &events_out {
         out.listening(&handle);
     }
-    let code = supervise(&args, &handle, events).await;
+    let code = supervise(args, &handle, events).await;
     handle.shutdown().await;
     if let Some(out) = events_out {
         out.finish().await;

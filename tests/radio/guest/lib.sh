@@ -20,9 +20,11 @@ check() { local n=$1; shift; if "$@"; then pass "$n"; else fail "$n"; return 1; 
 wait_for() { local i n=$(($1 * 10)); shift
   for ((i = 0; i < n; i++)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
 
-# Two hwsim radios: wlan0 (the access point), wlan1 (the device's station). regtest=5 leaves 36
-# channels, so a full scan takes ~2.4 s instead of ~8 s.
-radios_up() { modprobe mac80211_hwsim radios=2 regtest=5 && wait_for 10 ip link show wlan1; }
+# radios_up [N]: N hwsim radios (default 2): wlan0 (the access point), wlan1 (the device's
+# station), wlan2... (more stations, e.g. a phone). regtest=5 leaves 36 channels, so a full scan
+# takes ~2.4 s instead of ~8 s.
+radios_up() { local n=${1:-2}
+  modprobe mac80211_hwsim radios="$n" regtest=5 && wait_for 10 ip link show "wlan$((n - 1))"; }
 
 # ap_up [SSID [PSK]]: hostapd (WPA2-PSK, channel 6) on wlan0, dnsmasq DHCP 192.168.77.10-50.
 ap_up() { local ssid=${1:-$SSID} psk=${2:-$PSK}

@@ -44,7 +44,8 @@ pub(super) fn print(
     if let Shown::Sec0 = shown {
         eprintln!("*** SECURITY 0: no encryption, no authentication: anyone in range can read the credentials and provision this device ***");
     }
-    let hidden = !reveal && has_secret(shown);
+    let service_key = softap_key(args);
+    let hidden = !reveal && (has_secret(shown) || service_key.is_some());
     let ble = uses_ble(args);
     if http.is_some() || ble {
         if hidden {
@@ -59,7 +60,17 @@ pub(super) fn print(
         eprintln!("  uniprov provision --transport ble --service-name {name}{} --ssid <SSID> --passphrase <PASSPHRASE>", client_security(shown, "uniprov", reveal));
         eprintln!("  esp_prov.py --transport ble --service_name {name}{} --ssid <SSID> --passphrase <PASSPHRASE>", client_security(shown, "esp_prov", reveal));
     }
-    if let Some(addr) = http {
+    if args.softap.softap {
+        let security = if service_key.is_some() {
+            "WPA2, --service-key"
+        } else {
+            "open"
+        };
+        let addr = uniprov::device::network::softap::DEFAULT_ADDRESS;
+        let port = args.listen.port();
+        eprintln!("  join the Wi-Fi {service_name:?} ({security}), then:");
+        eprintln!("  uniprov provision --transport softap --service-name {addr}:{port}{} --ssid <SSID> --passphrase <PASSPHRASE>", client_security(shown, "uniprov", reveal));
+    } else if let Some(addr) = http {
         eprintln!("  uniprov provision --transport http --service-name {addr}{} --ssid <SSID> --passphrase <PASSPHRASE>", client_security(shown, "uniprov", reveal));
         eprintln!("  esp_prov.py --transport softap --service_name {addr}{} --ssid <SSID> --passphrase <PASSPHRASE>", client_security(shown, "esp_prov", reveal));
     }
@@ -76,6 +87,15 @@ fn has_secret(shown: &Shown) -> bool {
         Shown::Sec1 { pop: Some(_) } => true,
         Shown::Sec2 { password, .. } => password.is_some(),
     }
+}
+
+/// The hotspot's WPA2 key, with `--softap --service-key`.
+fn softap_key(args: &DeviceArgs) -> Option<&str> {
+    let s = &args.softap;
+    s.service_key
+        .as_ref()
+        .filter(|_| s.softap)
+        .map(|k| k.0.as_str())
 }
 
 fn print_qr(payload: &QrPayload) {
@@ -144,7 +164,8 @@ fn qr_payload(args: &DeviceArgs, name: &str, shown: &Shown) -> QrPayload {
         security: None,
         username,
         pop,
-        softap_password: None,
+        // The apps join the hotspot with it (the QR's "password").
+        softap_password: softap_key(args).map(|k| Secret::new(k.to_owned())),
         network: match args.network {
             NetworkArg::Wifi => None,
             NetworkArg::Thread => Some(NetworkKind::Thread),

@@ -159,6 +159,31 @@ mod tests {
     }
 
     #[test]
+    fn softap_options_come_from_the_file() {
+        let args = merged(
+            &[],
+            r#"
+                softap = true
+                service-key = "softap-key-1"
+                softap_interface = "uap0"
+                softap-channel = 6
+            "#,
+        )
+        .expect("merge");
+        assert!(args.softap.softap);
+        assert_eq!(
+            args.softap.service_key.map(|k| k.0).as_deref(),
+            Some("softap-key-1")
+        );
+        assert_eq!(args.softap.softap_interface.as_deref(), Some("uap0"));
+        assert_eq!(args.softap.softap_channel, Some(6));
+        assert!(
+            merged(&[], "service-key = \"softap-key-1\"").is_err(),
+            "needs softap"
+        );
+    }
+
+    #[test]
     fn bad_files_are_refused() {
         for bad in [
             "no-such-option = 1",

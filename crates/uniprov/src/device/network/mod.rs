@@ -48,6 +48,7 @@ pub mod linux;
 #[cfg(all(target_os = "linux", feature = "networkmanager"))]
 pub mod networkmanager;
 pub mod sim;
+pub mod softap;
 #[cfg(target_os = "linux")]
 pub mod wpa_supplicant;
 

@@ -18,9 +18,15 @@
 //!   one provisioned network, like the ESP's single station config).
 //! * Profiles whose id does not start with `uniprov:` are never changed or deleted.
 //! * Thread is not supported.
+//! * [`SoftAp`] (`uniprov device --softap`) puts a hotspot named after the service name in front
+//!   of this backend: see its module.
 
+pub mod hotspot;
 pub mod mapping;
 mod settings;
+mod softap;
+
+pub use softap::SoftAp;
 
 use std::collections::HashMap;
 use std::sync::Arc;

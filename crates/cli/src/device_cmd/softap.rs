@@ -1,0 +1,180 @@
+//! `uniprov device --softap`: the SoftAP scheme with NetworkManager. The device scans, brings up
+//! a hotspot named after the service name (WPA2 with `--service-key`, else open) and serves the
+//! HTTP transport on it; the hotspot goes away when provisioning ended or the device stops
+//! (`uniprov::device::network::networkmanager::SoftAp` has the details).
+
+use anyhow::{bail, Context};
+use clap::Args;
+use uniprov::device::network::softap::{validate_service_key, validate_ssid};
+
+use super::{DeviceArgs, RadioArg, SecretArg, TransportArg};
+
+/// Options of the SoftAP scheme.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SoftApArgs {
+    /// SoftAP scheme: a Wi-Fi hotspot named after --service-name, HTTP served on it at
+    /// 192.168.4.1 (needs --radio networkmanager).
+    #[arg(long)]
+    pub softap: bool,
+    /// WPA2 passphrase of the hotspot, 8 to 63 characters; without it the hotspot is open.
+    #[arg(long, requires = "softap", value_name = "KEY")]
+    pub service_key: Option<SecretArg>,
+    /// Interface of the hotspot (default: --wifi-iface, which then is hotspot and station one
+    /// after the other). A second AP interface on the same radio keeps the hotspot up while the
+    /// station connects.
+    #[arg(long, requires = "softap", value_name = "IFACE")]
+    pub softap_interface: Option<String>,
+    /// Channel of the hotspot (default: NetworkManager's choice). With --softap-interface on a
+    /// radio that runs AP and station on one channel, the home network's channel.
+    #[arg(long, requires = "softap", value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=14))]
+    pub softap_channel: Option<u32>,
+}
+
+/// The combination checks of `--softap`; `Ok(false)` without `--softap`. Warns about an open
+/// hotspot.
+pub(super) fn check(args: &DeviceArgs, service_name: &str) -> anyhow::Result<bool> {
+    let s = &args.softap;
+    if !s.softap {
+        return Ok(false);
+    }
+    if !uses_networkmanager(args.radio) {
+        bail!("--softap needs --radio networkmanager (the hotspot is a NetworkManager connection)");
+    }
+    if !args.transports.contains(&TransportArg::Http) {
+        bail!("--softap serves the HTTP transport: add --transport http");
+    }
+    validate_ssid(service_name).context("--service-name")?;
+    match &s.service_key {
+        Some(key) => validate_service_key(&key.0).context("--service-key")?,
+        None => tracing::warn!(
+            "no --service-key: the hotspot {service_name:?} is an open network; anyone in range \
+             can join it (the provisioning session itself is still protected by --sec-ver)"
+        ),
+    }
+    Ok(true)
+}
+
+#[cfg(all(target_os = "linux", feature = "networkmanager"))]
+fn uses_networkmanager(radio: RadioArg) -> bool {
+    radio == RadioArg::Networkmanager
+}
+
+#[cfg(not(all(target_os = "linux", feature = "networkmanager")))]
+fn uses_networkmanager(_radio: RadioArg) -> bool {
+    false
+}
+
+/// Opens the station backend behind a running hotspot: scan, then hotspot.
+#[cfg(all(target_os = "linux", feature = "networkmanager"))]
+pub(super) async fn open(
+    args: &DeviceArgs,
+    service_name: &str,
+) -> anyhow::Result<std::sync::Arc<uniprov::device::network::networkmanager::SoftAp>> {
+    use uniprov::core::Secret;
+    use uniprov::device::network::networkmanager::hotspot::HotspotConfig;
+    use uniprov::device::network::networkmanager::{NmConfig, SoftAp};
+
+    let station = args.linux_radio.wifi_iface.clone();
+    let iface = args
+        .softap
+        .softap_interface
+        .clone()
+        .unwrap_or_else(|| station.clone());
+    let mut hotspot = HotspotConfig::new(iface.clone(), service_name);
+    hotspot.key = args
+        .softap
+        .service_key
+        .as_ref()
+        .map(|k| Secret::new(k.0.clone()));
+    hotspot.channel = args.softap.softap_channel;
+    let softap = SoftAp::open(NmConfig::new(station), hotspot)
+        .await
+        .with_context(|| format!("starting the SoftAP hotspot {service_name:?} on {iface}"))?;
+    Ok(std::sync::Arc::new(softap))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        args: DeviceArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<DeviceArgs, clap::Error> {
+        Wrapper::try_parse_from(std::iter::once("device").chain(args.iter().copied()))
+            .map(|w| w.args)
+    }
+
+    #[test]
+    fn softap_options_need_softap() {
+        for bad in [
+            &["--service-key", "12345678"][..],
+            &["--softap-interface", "uap0"],
+            &["--softap-channel", "6"],
+            &["--softap", "--softap-channel", "15"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn without_softap_there_is_nothing_to_check() {
+        let args = parse(&[]).expect("parse");
+        assert!(!check(&args, "PROV_1").expect("no softap"));
+    }
+
+    #[test]
+    fn softap_needs_networkmanager() {
+        let args = parse(&["--softap"]).expect("parse");
+        let e = check(&args, "PROV_1").expect_err("sim radio");
+        assert!(e.to_string().contains("--radio networkmanager"), "{e}");
+    }
+
+    #[test]
+    fn the_service_key_is_never_echoed() {
+        let args = parse(&["--softap", "--service-key", "secret-key-1"]).expect("parse");
+        assert!(!format!("{args:?}").contains("secret-key-1"));
+    }
+
+    #[cfg(all(target_os = "linux", feature = "networkmanager"))]
+    #[test]
+    fn softap_with_networkmanager_checks_the_name_key_and_transport() {
+        let ok = parse(&[
+            "--softap",
+            "--radio",
+            "networkmanager",
+            "--service-key",
+            "12345678",
+        ])
+        .expect("parse");
+        assert!(check(&ok, "PROV_1").expect("valid"));
+        assert!(check(&ok, &"x".repeat(33)).is_err());
+        let short = parse(&[
+            "--softap",
+            "--radio",
+            "networkmanager",
+            "--service-key",
+            "key1234",
+        ])
+        .expect("parse");
+        let e = check(&short, "PROV_1").expect_err("7 characters");
+        assert!(!format!("{e:#}").contains("key1234"), "{e:#}");
+        let console = parse(&[
+            "--softap",
+            "--radio",
+            "networkmanager",
+            "--transport",
+            "console",
+        ])
+        .expect("parse");
+        assert!(check(&console, "PROV_1").is_err());
+        let open = parse(&["--softap", "--radio", "networkmanager"]).expect("parse");
+        assert!(check(&open, "PROV_1").expect("open hotspot, with a warning"));
+    }
+}

@@ -1,0 +1,297 @@
+//! The SoftAP scheme through NetworkManager (`uniprov device --softap`): a hotspot named after the
+//! service name, on which the HTTP transport is served, in front of the station backend.
+//!
+//! Order of events, and why:
+//!
+//! 1. **Scan first.** A radio in access-point mode cannot scan on most hardware (and a scan
+//!    would take it off the hotspot's channel), so [`SoftAp::open`] scans *before* the hotspot
+//!    starts and keeps the result; `prov-scan` is answered from it while the hotspot is up.
+//!    This also gives NetworkManager the access-point list it needs to find the SSID later.
+//! 2. **Hotspot.** `AddAndActivateConnection2` with a `uniprov-hotspot:<service name>` profile
+//!    ([`hotspot::hotspot_profile`]), `persist: volatile` (never on disk; NetworkManager deletes
+//!    it when it deactivates) and `bind-activation: dbus-client` (NetworkManager deactivates it
+//!    when this process leaves the bus, so even a killed device leaves nothing behind).
+//! 3. **Credentials.** Two layouts:
+//!    * *One interface* (the default: `--softap-interface` is the station's interface): the
+//!      radio has one role at a time. `connect_wifi` tears the hotspot down and starts the
+//!      station attempt; the phone loses the link, so it sees the outcome only if the attempt
+//!      fails: then the hotspot comes back and the phone can reconnect, read the failure and
+//!      retry. On success the phone only sees the hotspot vanish (and the device's events).
+//!    * *Two interfaces on one radio* (`--softap-interface uap0`, made with
+//!      `iw dev wlan0 interface add uap0 type __ap`): like an ESP in AP+STA mode, the hotspot
+//!      stays up while the station connects, so the phone reads `Connected`. Radios that run
+//!      both roles on one channel only (hwsim, brcmfmac) need the hotspot on the home network's
+//!      channel (`--softap-channel`). NetworkManager's periodic scans on the disconnected
+//!      station take the shared radio off the hotspot's channel for a moment, so a phone's
+//!      join can need a few tries.
+//! 4. **Teardown.** [`SoftAp::stop_hotspot`] after provisioning ended (the CLI calls it after the
+//!    transports stopped) and on every error path.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use dbus::arg::PropMap;
+use dbus::nonblock::stdintf::org_freedesktop_dbus::Properties;
+use dbus::Path;
+use rand::RngCore;
+use tokio::sync::{broadcast, Mutex};
+use tracing::{debug, info, warn};
+use uniprov_core::messages::{WifiCredentials, WifiScanEntry, WifiScanParams};
+
+use super::hotspot::{hotspot_profile, HotspotConfig};
+use super::settings::var;
+use super::{err, mapping, NetworkManager, NmConfig, CONNECTION, DEVICE, NM, NM_PATH};
+use crate::device::network::{NetworkBackend, NetworkError, NetworkEvent};
+
+const ACTIVE: &str = "org.freedesktop.NetworkManager.Connection.Active";
+/// `NM_ACTIVE_CONNECTION_STATE_ACTIVATED`.
+const ACTIVE_ACTIVATED: u32 = 2;
+/// `NM_ACTIVE_CONNECTION_STATE_DEACTIVATING`: from here on, the activation has failed.
+const ACTIVE_DEACTIVATING: u32 = 3;
+/// How long the hotspot may take to come up or to go away.
+const HOTSPOT_TIMEOUT: Duration = Duration::from_secs(30);
+const POLL: Duration = Duration::from_millis(200);
+
+/// The NetworkManager station backend behind a SoftAP hotspot. See the
+/// [module documentation](self).
+pub struct SoftAp {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    station: NetworkManager,
+    cfg: HotspotConfig,
+    /// The hotspot's NetworkManager device.
+    device: Path<'static>,
+    /// The hotspot and the station use the same interface (one role at a time).
+    one_interface: bool,
+    /// The scan made before the hotspot started.
+    scan_cache: Mutex<Vec<WifiScanEntry>>,
+    hotspot: Mutex<Option<Running>>,
+    /// Provisioning is over: the hotspot never comes back.
+    finished: AtomicBool,
+}
+
+/// A running hotspot's profile and active connection.
+struct Running {
+    profile: Path<'static>,
+    active: Path<'static>,
+}
+
+impl SoftAp {
+    /// Opens the station backend on `station.iface`, scans, then starts the hotspot `hotspot`.
+    pub async fn open(station: NmConfig, hotspot: HotspotConfig) -> Result<Self, NetworkError> {
+        hotspot
+            .validate()
+            .map_err(|e| NetworkError::Backend(e.to_string()))?;
+        let one_interface = station.iface == hotspot.iface;
+        let station = NetworkManager::open(station).await?;
+        let device = if one_interface {
+            station.inner.device.clone()
+        } else {
+            let (path,): (Path<'static>,) = station
+                .inner
+                .proxy(NM_PATH)
+                .method_call(NM, "GetDeviceByIpIface", (hotspot.iface.as_str(),))
+                .await
+                .map_err(|e| err(&format!("device {}", hotspot.iface), e))?;
+            path
+        };
+        let scan = station.scan_wifi(WifiScanParams::default()).await?;
+        info!(
+            networks = scan.len(),
+            "scanned before starting the hotspot; prov-scan answers from this list"
+        );
+        let inner = Arc::new(Inner {
+            station,
+            cfg: hotspot,
+            device,
+            one_interface,
+            scan_cache: Mutex::new(scan),
+            hotspot: Mutex::new(None),
+            finished: AtomicBool::new(false),
+        });
+        inner.start_hotspot().await?;
+        if one_interface {
+            let events = inner.station.subscribe();
+            tokio::spawn(restart_after_failures(Arc::downgrade(&inner), events));
+        }
+        Ok(SoftAp { inner })
+    }
+
+    /// Tears the hotspot down for good (provisioning is over, or the device stops). Idempotent.
+    pub async fn stop_hotspot(&self) {
+        self.inner.finished.store(true, Ordering::SeqCst);
+        self.inner.stop_hotspot().await;
+    }
+
+    /// Whether AP and station run at once (two interfaces) rather than one after the other.
+    pub fn concurrent(&self) -> bool {
+        !self.inner.one_interface
+    }
+}
+
+impl Inner {
+    async fn start_hotspot(&self) -> Result<(), NetworkError> {
+        let mut guard = self.hotspot.lock().await;
+        if guard.is_some() || self.finished.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        let mut seed = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut seed);
+        let settings = hotspot_profile(&self.cfg, &mapping::uuid_v4(seed));
+        let mut options = PropMap::new();
+        options.insert("persist".into(), var("volatile".to_owned()));
+        options.insert("bind-activation".into(), var("dbus-client".to_owned()));
+        let nm = &self.station.inner;
+        let (profile, active): (Path<'static>, Path<'static>) = nm
+            .proxy(NM_PATH)
+            .method_call(
+                NM,
+                "AddAndActivateConnection2",
+                (settings, self.device.clone(), Path::from("/"), options),
+            )
+            .await
+            .map_err(|e| err("hotspot AddAndActivateConnection2", e))?;
+        let running = Running { profile, active };
+        if let Err(e) = self.await_activated(&running.active).await {
+            self.remove(&running).await;
+            return Err(e);
+        }
+        info!(
+            ssid = %self.cfg.ssid,
+            iface = %self.cfg.iface,
+            address = %self.cfg.address,
+            secured = self.cfg.key.is_some(),
+            "SoftAP hotspot up"
+        );
+        *guard = Some(running);
+        Ok(())
+    }
+
+    async fn await_activated(&self, active: &Path<'static>) -> Result<(), NetworkError> {
+        let proxy = self.station.inner.proxy(active.clone());
+        let deadline = tokio::time::Instant::now() + HOTSPOT_TIMEOUT;
+        loop {
+            let state: u32 = proxy
+                .get(ACTIVE, "State")
+                .await
+                .map_err(|e| err("the hotspot failed to start", e))?;
+            match state {
+                ACTIVE_ACTIVATED => return Ok(()),
+                s if s >= ACTIVE_DEACTIVATING => {
+                    return Err(err("hotspot", "NetworkManager could not start it"))
+                }
+                _ if tokio::time::Instant::now() >= deadline => {
+                    return Err(err("hotspot", "timed out starting it"))
+                }
+                _ => tokio::time::sleep(POLL).await,
+            }
+        }
+    }
+
+    async fn stop_hotspot(&self) {
+        let Some(running) = self.hotspot.lock().await.take() else {
+            return;
+        };
+        self.remove(&running).await;
+        self.await_device_idle().await;
+        info!(ssid = %self.cfg.ssid, "SoftAP hotspot down");
+    }
+
+    /// Deactivates and deletes the hotspot profile (each step may find it gone already).
+    async fn remove(&self, running: &Running) {
+        let nm = &self.station.inner;
+        let r: Result<(), _> = nm
+            .proxy(NM_PATH)
+            .method_call(NM, "DeactivateConnection", (running.active.clone(),))
+            .await;
+        if let Err(e) = r {
+            debug!(error = %e, "hotspot not active");
+        }
+        let r: Result<(), _> = nm
+            .proxy(running.profile.clone())
+            .method_call(CONNECTION, "Delete", ())
+            .await;
+        if let Err(e) = r {
+            debug!(error = %e, "hotspot profile already gone");
+        }
+    }
+
+    /// Waits until the hotspot's device left the hotspot (below PREPARE), so a station attempt
+    /// on the same device does not see the hotspot's state changes.
+    async fn await_device_idle(&self) {
+        let proxy = self.station.inner.proxy(self.device.clone());
+        let deadline = tokio::time::Instant::now() + HOTSPOT_TIMEOUT;
+        while tokio::time::Instant::now() < deadline {
+            match proxy.get::<u32>(DEVICE, "State").await {
+                Ok(s) if s < mapping::state::PREPARE || s == mapping::state::FAILED => return,
+                Ok(_) => tokio::time::sleep(POLL).await,
+                Err(_) => return,
+            }
+        }
+        warn!("the hotspot's device did not go idle");
+    }
+}
+
+/// One interface: a failed station attempt brings the hotspot back, so the phone can reconnect,
+/// read the failure (§10.3) and send other credentials. Ends with the backend.
+async fn restart_after_failures(inner: Weak<Inner>, mut events: broadcast::Receiver<NetworkEvent>) {
+    loop {
+        match events.recv().await {
+            Ok(NetworkEvent::Disconnected { reason }) => {
+                let Some(inner) = inner.upgrade() else { return };
+                if inner.finished.load(Ordering::SeqCst) {
+                    return;
+                }
+                info!(?reason, "station attempt failed: bringing the hotspot back");
+                if let Err(e) = inner.start_hotspot().await {
+                    warn!(error = %e, "could not restart the hotspot");
+                }
+            }
+            Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+            Err(broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+#[async_trait]
+impl NetworkBackend for SoftAp {
+    async fn scan_wifi(&self, params: WifiScanParams) -> Result<Vec<WifiScanEntry>, NetworkError> {
+        let i = &self.inner;
+        if i.hotspot.lock().await.is_some() {
+            debug!("hotspot up: answering with the scan made before it started");
+            return Ok(i.scan_cache.lock().await.clone());
+        }
+        let fresh = i.station.scan_wifi(params).await?;
+        *i.scan_cache.lock().await = fresh.clone();
+        Ok(fresh)
+    }
+
+    async fn connect_wifi(&self, credentials: &WifiCredentials) -> Result<(), NetworkError> {
+        let i = &self.inner;
+        if i.one_interface {
+            info!("one interface: the hotspot goes down for the station attempt");
+            i.stop_hotspot().await;
+        }
+        i.station.connect_wifi(credentials).await
+    }
+
+    async fn disconnect(&self) -> Result<(), NetworkError> {
+        self.inner.station.disconnect().await
+    }
+
+    async fn persist_wifi(&self, credentials: &WifiCredentials) -> Result<(), NetworkError> {
+        self.inner.station.persist_wifi(credentials).await
+    }
+
+    async fn forget(&self) -> Result<(), NetworkError> {
+        self.inner.station.forget().await
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<NetworkEvent> {
+        self.inner.station.subscribe()
+    }
+}

@@ -1,0 +1,102 @@
+# The SoftAP scheme with NetworkManager (`uniprov device --softap`): three hwsim radios, the lab AP
+# on wlan0, the device's radio wlan1 (NetworkManager), a phone on wlan2 (plain wpa_supplicant +
+# udhcpc, not managed by NetworkManager).
+# Phase 1, two interfaces on the device's radio (uap0, an AP interface beside the station wlan1):
+#   WPA2 hotspot PROV_radio at 192.168.4.1 on channel 6 (hwsim runs AP + station on one channel),
+#   the phone joins it, scans through it (answered from the scan made before the hotspot), a wrong
+#   passphrase fails with the hotspot still up, the right one provisions; the client reads
+#   Connected, the device ends, the hotspot is gone, the station is on the lab AP.
+# Phase 2, one interface (wlan1 is hotspot, then station): an open hotspot; the phone joins and
+#   sends the credentials; the hotspot goes down for the station attempt (the phone loses the
+#   link, so the client's result is not checked); the device connects and ends.
+# Both: no stray NetworkManager profiles, no key or passphrase in the device log.
+# needs: device
+. /mnt/host/lib.sh
+KEY=softap-key-1; NAME=PROV_radio; HOT=192.168.4.1
+cat > /etc/NetworkManager/conf.d/zz-phone.conf <<EOC
+[keyfile]
+unmanaged-devices=interface-name:wlan0;interface-name:wlan2;interface-name:hwsim*
+EOC
+radios_up 3 && ap_up && iw dev wlan1 interface add uap0 type __ap && nm_up \
+  && wait_for 20 sh -c 'nmcli -t -f DEVICE,STATE dev | grep -q "^uap0:disconnected"' \
+  || { fail "lab setup"; finish; exit 1; }
+nmcli con add type wifi ifname wlan1 con-name bystander ssid other-net autoconnect no >/dev/null
+profiles() { nmcli -t -f NAME,TYPE con show | sed -n "s/:802-11-wireless$//p" | sed "s/\\\\:/:/g" | sort | tr "\n" " "; }
+CLIENT_FLAGS="--transport softap --service-name $HOT:80 --sec-ver 2 --sec2-username $SEC2_USER --sec2-pwd $SEC2_PWD"
+
+# softap_device LOG FLAGS...: `uniprov device --softap` in the background (pid in /run/softap-device.pid)
+softap_device() { local log=$1; shift
+  RUST_LOG=${RUST_LOG:-debug} "$UNIPROV" device --radio networkmanager --wifi-iface wlan1 --softap \
+    --service-name "$NAME" --listen 0.0.0.0:80 --sec-ver 2 --sec2-username $SEC2_USER --sec2-pwd $SEC2_PWD \
+    "$@" > "$LOG/$log" 2>&1 &
+  echo $! > /run/softap-device.pid
+}
+# phone_join [KEY]: wpa_supplicant on wlan2 joins $NAME (WPA2 with KEY, else open), then a DHCP lease
+phone_join() {
+  local sec="key_mgmt=NONE"; [ -n "${1:-}" ] && sec="psk=\"$1\""
+  [ -s /run/phone.pid ] && kill "$(cat /run/phone.pid)" 2>/dev/null && sleep 0.5
+  printf 'ctrl_interface=/run/wpa_phone\nnetwork={\n ssid="%s"\n %s\n scan_ssid=1\n}\n' "$NAME" "$sec" > /tmp/phone.conf
+  wpa_supplicant -B -D nl80211 -i wlan2 -c /tmp/phone.conf -f "$LOG/phone-wpa_supplicant.log" -t -P /run/phone.pid || return 1
+  # 60 s: in phase 1 NetworkManager's periodic scans on wlan1 take the shared radio off the
+  # hotspot's channel, and the phone's authentication fails until it falls between two scans
+  wait_for 60 sh -c 'wpa_cli -p /run/wpa_phone -i wlan2 status | grep -q wpa_state=COMPLETED' || return 1
+  ip -4 addr flush dev wlan2
+  udhcpc -i wlan2 -n -q -t 10 > "$LOG/phone-udhcpc.log" 2>&1 && ipv4 wlan2 | grep -q '^192\.168\.4\.'
+}
+# device_ended SECS: the device process exited within SECS; its status in $DEVICE_RC
+device_ended() { local pid; pid=$(cat /run/softap-device.pid)
+  wait_for "$1" sh -c "! kill -0 $pid" || return 1
+  wait "$pid"; DEVICE_RC=$?; rm -f /run/softap-device.pid; return 0; }
+no_hotspot_left() { ! nmcli -t -f NAME con show | grep -q uniprov-hotspot; }
+
+echo "== phase 1: two interfaces (uap0 + wlan1), WPA2 hotspot"
+t=$(now)
+softap_device device.log --softap-interface uap0 --softap-channel 6 --service-key "$KEY" \
+  --state-dir /tmp/state1 --autostop-timeout-s 10
+check "hotspot up and HTTP served at $HOT:80" wait_for 60 sh -c "ip -4 addr show dev uap0 | grep -q 'inet $HOT/24' && ss -ltn | grep -q ':80 '" \
+  || { cat "$LOG/device.log"; finish; exit 1; }
+echo "T device scan + hotspot $(since "$t")s"
+check "the hotspot is an access point named after the service name" sh -c "iw dev uap0 info | grep -q 'type AP' && iw dev uap0 info | grep -q 'ssid $NAME'"
+check "the hotspot profile is uniprov's and not on disk" sh -c "nmcli -t -f NAME con show --active | grep -qx 'uniprov-hotspot\\\\:$NAME' && ! grep -lqs 'uniprov-hotspot' /etc/NetworkManager/system-connections/*"
+t=$(now)
+check "the phone joins the WPA2 hotspot and gets a lease from NetworkManager" phone_join "$KEY"
+echo "T phone join + lease $(since "$t")s ($(ipv4 wlan2))"
+check "scan through the hotspot lists the lab AP (from the scan before the hotspot)" client scan
+grep -q "$SSID" /tmp/client.out || fail "scan result has $SSID"
+t=$(now); client provision --ssid "$SSID" --passphrase wrong-passphrase-1; rc=$?
+check "wrong passphrase: exit status 5 (the hotspot stayed up)" test $rc = 5
+echo "T wrong passphrase $(since "$t")s"
+check "ctrl reset after AuthError" client ctrl reset
+t=$(now)
+check "right passphrase: provisioned through the hotspot (the client read Connected)" client provision --ssid "$SSID" --passphrase "$PSK"
+echo "T right passphrase $(since "$t")s"
+check "the device ends after provisioning" device_ended 30 && check "device exit status 0" test "$DEVICE_RC" = 0
+check "the hotspot is torn down" wait_for 10 no_hotspot_left
+check "the station is on the lab AP with a DHCP address" sh -c "ip -4 addr show dev wlan1 | grep -q 'inet 192.168.77.'"
+echo "profiles: [$(profiles)]"
+check "no stray NetworkManager profiles after phase 1" test "$(profiles)" = "bystander uniprov:$SSID "
+check "no service key or Wi-Fi passphrase in the device log" sh -c "! grep -q -e '$KEY' -e '$PSK' $LOG/device.log"
+
+echo "== phase 2: one interface (wlan1), open hotspot"
+t=$(now)
+softap_device device-one.log --reset --state-dir /tmp/state1 --autostop-timeout-s 5
+check "open hotspot up on wlan1 at $HOT:80" wait_for 60 sh -c "ip -4 addr show dev wlan1 | grep -q 'inet $HOT/24' && ss -ltn | grep -q ':80 '" \
+  || { cat "$LOG/device-one.log"; finish; exit 1; }
+echo "T device reset + scan + hotspot $(since "$t")s"
+grep -q 'open network' "$LOG/device-one.log" && pass "an open hotspot is warned about" || fail "an open hotspot is warned about"
+t=$(now)
+check "the phone joins the open hotspot" phone_join
+echo "T phone join + lease $(since "$t")s"
+check "scan through the one-interface hotspot lists the lab AP" client scan
+# in the background: its link goes away with the hotspot, so its result is not checked
+t=$(now); client provision --ssid "$SSID" --passphrase "$PSK" > /dev/null 2>&1 & client_pid=$!
+check "the device received the credentials" wait_for 30 grep -q 'hotspot goes down' "$LOG/device-one.log"
+echo "T credentials sent $(since "$t")s"
+check "the device connects and ends" device_ended 60 && check "device exit status 0" test "$DEVICE_RC" = 0
+kill "$client_pid" 2>/dev/null
+check "the hotspot is torn down (phase 2)" no_hotspot_left
+check "the station is on the lab AP (phase 2)" sh -c "ip -4 addr show dev wlan1 | grep -q 'inet 192.168.77.'"
+echo "profiles: [$(profiles)]"
+check "no stray NetworkManager profiles after phase 2" test "$(profiles)" = "bystander uniprov:$SSID "
+check "no Wi-Fi passphrase in the device log (phase 2)" sh -c "! grep -q -e '$PSK' $LOG/device-one.log"
+finish
