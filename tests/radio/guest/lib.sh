@@ -128,6 +128,7 @@ bt_up() {
   modprobe hci_uart || return 1
   stdbuf -oL btmon -T > "$LOG/btmon.log" 2>&1 &
   echo $! > /run/btmon.pid
+  wait_for 5 grep -q "Note:" "$LOG/btmon.log" # monitoring: the controller's setup is in the log
   btattach -B /dev/ttyS1 -P h4 -S 115200 > "$LOG/btattach.log" 2>&1 &
   echo $! > /run/btattach.pid
   wait_for 10 test -e /sys/class/bluetooth/hci0 || return 1

@@ -90,6 +90,38 @@ def on_advertising_pdu_with_scan_response(self, pdu):
 bumble.controller.Controller.on_ll_advertising_pdu = on_advertising_pdu_with_scan_response
 
 
+ENHANCED_CONNECTION_COMPLETE_MASK = 1 << (bumble.hci.HCI_LE_ENHANCED_CONNECTION_COMPLETE_EVENT - 1)
+original_send_hci_packet = bumble.controller.Controller.send_hci_packet
+
+
+def send_hci_packet_enhanced(self, packet):
+    """bumble 0.0.236 always reports a new LE connection with LE Connection Complete, even when
+    the host unmasked LE Enhanced Connection Complete, which the controller must send instead
+    (Vol 4, Part E, 7.7.65.10). bumble claims LL Privacy and extended advertising, so Linux
+    (`use_enhanced_conn_complete`) unmasks the enhanced event and its LE Create Connection waits
+    for it: the connection works (the kernel handles both events), but the wait times out after
+    the connection timeout (4 s), the kernel sends LE Create Connection Cancel for a connection
+    that exists, and from then on its Disconnect of that link never reaches the controller (the
+    MGMT command succeeds, no HCI Disconnect is sent): the link outlives the client, the device
+    never sees a disconnect (no new advertisement, no session end), and the next connect fails
+    or finds nothing. Send the enhanced event when it is unmasked."""
+    if (isinstance(packet, bumble.hci.HCI_LE_Connection_Complete_Event)
+            and self.le_event_mask & ENHANCED_CONNECTION_COMPLETE_MASK):
+        packet = bumble.hci.HCI_LE_Enhanced_Connection_Complete_Event(
+            status=packet.status, connection_handle=packet.connection_handle, role=packet.role,
+            peer_address_type=packet.peer_address_type, peer_address=packet.peer_address,
+            local_resolvable_private_address=bumble.hci.Address.ANY_RANDOM,
+            peer_resolvable_private_address=bumble.hci.Address.ANY_RANDOM,
+            connection_interval=packet.connection_interval,
+            peripheral_latency=packet.peripheral_latency,
+            supervision_timeout=packet.supervision_timeout,
+            central_clock_accuracy=packet.central_clock_accuracy)
+    return original_send_hci_packet(self, packet)
+
+
+bumble.controller.Controller.send_hci_packet = send_hci_packet_enhanced
+
+
 def on_le_create_connection_cancel(self, command):
     """bumble 0.0.236 acknowledges LE Create Connection Cancel but neither forgets the pending
     connection nor sends the LE Connection Complete (status 0x02, Unknown Connection Identifier)
