@@ -11,8 +11,7 @@
 #   UNIPROV_RADIO_LOGS   logs: LOGS/TEST/{console.log,...} (default target/radio)
 #   UNIPROV_BIN          a ready uniprov binary (skips cargo build)
 #   UNIPROV_RADIO_FEATURES  cargo features of uniprov-cli for the build (default: networkmanager,ble)
-#   UNIPROV_RADIO_LIB_FEATURES  cargo features of uniprov for radio_probe (default: the same, so
-#                        that both builds share one build of the library)
+#   UNIPROV_RADIO_LIB_FEATURES  cargo features of uniprov for radio_probe (default: networkmanager)
 #   UNIPROV_CLIENT_BIN   the client side of the end-to-end tests, when UNIPROV_BIN has no `provision`
 #   UNIPROV_PROBE        a ready radio_probe binary (crates/uniprov/examples/radio_probe.rs)
 #   UNIPROV_RADIO_SKIP_APT=1  do not install host packages
@@ -48,7 +47,7 @@ fi
 PROBE=${UNIPROV_PROBE:-}
 if [ -z "$PROBE" ] && [ -z "${UNIPROV_BIN:-}" ]; then
   say "cargo build --release --example radio_probe"
-  (cd "$ROOT" && cargo build -q --release -p uniprov --example radio_probe --features "${UNIPROV_RADIO_LIB_FEATURES-${UNIPROV_RADIO_FEATURES-networkmanager,ble}}") \
+  (cd "$ROOT" && cargo build -q --release -p uniprov --example radio_probe --features "${UNIPROV_RADIO_LIB_FEATURES-networkmanager}") \
     || { echo "run.sh: cargo build of radio_probe failed" >&2; exit 1; }
   PROBE=$ROOT/target/release/examples/radio_probe
 fi
