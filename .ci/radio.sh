@@ -3,8 +3,9 @@
 # and BlueZ in a QEMU VM with simulated radios. See tests/radio/README.md.
 #
 # Installs what it needs with apt (idempotent: qemu-system-x86, mmdebstrap, busybox-static, cpio,
-# e2fsprogs, kmod, libdbus-1-dev, pkg-config), builds or reuses the cached VM image
-# (UNIPROV_RADIO_CACHE, default ~/.cache/uniprov-radio), builds the release binary and runs
+# e2fsprogs, kmod, libdbus-1-dev, pkg-config, python3-venv for the BLE test's bumble from PyPI),
+# builds or reuses the cached VM image (UNIPROV_RADIO_CACHE, default ~/.cache/uniprov-radio),
+# builds the release binary (features networkmanager,ble) and runs
 # tests/radio/run.sh. Skips (exit 0, with a message) on machines that cannot run it:
 # not x86-64 Linux, no apt, not root, or UNIPROV_RADIO=0.
 set -euo pipefail
@@ -16,7 +17,7 @@ command -v apt-get >/dev/null || skip "needs a Debian host (apt-get)"
 [ "$(id -u)" = 0 ] || skip "needs root (apt, mmdebstrap)"
 if [ "${UNIPROV_RADIO_SKIP_APT:-0}" != 1 ]; then
   need=""
-  for p in libdbus-1-dev pkg-config; do
+  for p in libdbus-1-dev pkg-config python3-venv; do
     dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' || need="$need $p"
   done
   if [ -n "$need" ]; then

@@ -10,7 +10,8 @@
 #   UNIPROV_RADIO_CACHE  image cache (default ~/.cache/uniprov-radio)
 #   UNIPROV_RADIO_LOGS   logs: LOGS/TEST/{console.log,...} (default target/radio)
 #   UNIPROV_BIN          a ready uniprov binary (skips cargo build)
-#   UNIPROV_RADIO_FEATURES  cargo features of uniprov-cli for the build (default: networkmanager)
+#   UNIPROV_RADIO_FEATURES  cargo features of uniprov-cli for the build (default: networkmanager,ble)
+#   UNIPROV_RADIO_LIB_FEATURES  cargo features of uniprov for radio_probe (default: networkmanager)
 #   UNIPROV_CLIENT_BIN   the client side of the end-to-end tests, when UNIPROV_BIN has no `provision`
 #   UNIPROV_PROBE        a ready radio_probe binary (crates/uniprov/examples/radio_probe.rs)
 #   UNIPROV_RADIO_SKIP_APT=1  do not install host packages
@@ -24,8 +25,8 @@ t0=$SECONDS
 say() { echo "[radio +$((SECONDS - t0))s] $*"; }
 
 if [ $# -gt 0 ]; then TESTS=("$@"); else
-  # every guest/*.sh except lib, lab (the lab's self-test) and ble (two VMs, not passing yet): run those by name
-  TESTS=(); for f in "$R"/guest/*.sh; do n=$(basename "$f" .sh); case $n in lib|lab|ble) ;; *) TESTS+=("$n");; esac; done
+  # every guest/*.sh except lib and lab (the lab's self-test): run that by name
+  TESTS=(); for f in "$R"/guest/*.sh; do n=$(basename "$f" .sh); case $n in lib|lab) ;; *) TESTS+=("$n");; esac; done
 fi
 for t in "${TESTS[@]}"; do
   [ -f "$R/guest/$t.sh" ] || { echo "run.sh: no test $t (guest/$t.sh)" >&2; exit 2; }
@@ -36,8 +37,8 @@ bash "$R/host/build-image.sh" "$CACHE" || { echo "run.sh: image build failed" >&
 
 BIN=${UNIPROV_BIN:-}
 if [ -z "$BIN" ]; then
-  say "cargo build --release --bin uniprov (features: ${UNIPROV_RADIO_FEATURES-networkmanager})"
-  (cd "$ROOT" && cargo build -q --release -p uniprov-cli --features "${UNIPROV_RADIO_FEATURES-networkmanager}") \
+  say "cargo build --release --bin uniprov (features: ${UNIPROV_RADIO_FEATURES-networkmanager,ble})"
+  (cd "$ROOT" && cargo build -q --release -p uniprov-cli --features "${UNIPROV_RADIO_FEATURES-networkmanager,ble}") \
     || { echo "run.sh: cargo build failed" >&2; exit 1; }
   BIN=$ROOT/target/release/uniprov
 fi

@@ -124,9 +124,13 @@ provision_flow() {
 
 # ---- BLE across two VMs (run.sh starts host/ble_link.py and gives each VM a controller) ----
 # bt_up: attach the bumble controller on the second serial port (H4 over /dev/ttyS1) as hci0,
-# start bluetoothd (debug log in $LOG/bluetoothd.log) and wait until BlueZ lists hci0.
+# start bluetoothd (debug log in $LOG/bluetoothd.log) and wait until BlueZ lists hci0. The HCI
+# traffic is decoded by btmon into $LOG/btmon.log.
 bt_up() {
   modprobe hci_uart || return 1
+  stdbuf -oL btmon -T > "$LOG/btmon.log" 2>&1 &
+  echo $! > /run/btmon.pid
+  wait_for 5 grep -q "Note:" "$LOG/btmon.log" # monitoring: the controller's setup is in the log
   btattach -B /dev/ttyS1 -P h4 -S 115200 > "$LOG/btattach.log" 2>&1 &
   echo $! > /run/btattach.pid
   wait_for 10 test -e /sys/class/bluetooth/hci0 || return 1

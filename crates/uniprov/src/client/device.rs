@@ -88,6 +88,12 @@ impl Device {
         Ok(device)
     }
 
+    /// Ends the link (BLE: disconnects, so that the device ends the session and advertises
+    /// again). Call it when done, on success and on error; best effort, never fails.
+    pub async fn close(&mut self) {
+        self.session.close().await;
+    }
+
     /// The link kind.
     pub fn kind(&self) -> TransportKind {
         self.kind

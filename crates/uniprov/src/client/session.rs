@@ -44,6 +44,11 @@ impl Session {
         }
     }
 
+    /// Ends the transport's link (a BLE disconnect); see [`ClientTransport::close`].
+    pub async fn close(&mut self) {
+        self.transport.close().await;
+    }
+
     /// Whether the handshake has completed.
     pub fn is_established(&self) -> bool {
         self.cipher.is_some()

@@ -29,6 +29,8 @@ pub struct BleClient {
     peripheral: Peripheral,
     endpoints: EndpointMap,
     characteristics: BTreeMap<Uuid, Characteristic>,
+    /// Set by [`ClientTransport::close`]: the drop need not disconnect again.
+    closed: bool,
 }
 
 impl std::fmt::Debug for BleClient {
@@ -125,6 +127,17 @@ async fn find(adapter: &Adapter, name: &str) -> Result<(Peripheral, Vec<Uuid>), 
     Err(unreachable(name, "the adapter stopped scanning"))
 }
 
+/// Asks BlueZ to drop the link, waiting at most five seconds. Without it bluetoothd keeps the
+/// connection after our D-Bus client is gone: the device never sees its session end, and the
+/// next connect to it fails with EBUSY.
+async fn disconnect(peripheral: &Peripheral) {
+    match tokio::time::timeout(Duration::from_secs(5), peripheral.disconnect()).await {
+        Ok(Ok(())) => debug!(peripheral = %peripheral.address(), "disconnected"),
+        Ok(Err(e)) => debug!(error = %e, "BLE disconnect failed"),
+        Err(_) => debug!("BLE disconnect timed out"),
+    }
+}
+
 /// Connects, with two more attempts after a failure. A link left over from an earlier client
 /// that did not disconnect makes the kernel refuse a new one (EBUSY, BlueZ's "Input/output
 /// error"): each retry first asks BlueZ to drop whatever link there is.
@@ -147,15 +160,21 @@ async fn connect(peripheral: &Peripheral, name: &str) -> Result<(), ClientError>
 impl BleClient {
     /// Finds the device advertising `name`, connects, discovers the provisioning service and
     /// maps its endpoints by their 0x2901 descriptors. `timeout` bounds the whole procedure.
+    /// On failure (a timeout included) a link made meanwhile is disconnected again.
     pub async fn connect(
         name: &str,
         adapter: Option<&str>,
         timeout: Duration,
     ) -> Result<Self, ClientError> {
+        // The peripheral once found, for the disconnect after a failure or a timeout.
+        let found = std::sync::Mutex::new(None::<Peripheral>);
         let connecting = async {
             let adapter = pick_adapter(adapter).await?;
             let (peripheral, advertised) = find(&adapter, name).await?;
             let _ = adapter.stop_scan().await;
+            *found
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(peripheral.clone());
             debug!(peripheral = %peripheral.address(), "connecting");
             connect(&peripheral, name).await?;
             debug!("connected; discovering services");
@@ -165,13 +184,23 @@ impl BleClient {
                 .map_err(|e| unreachable(name, format!("service discovery: {e} ({e:?})")))?;
             Self::map(peripheral, &advertised, name).await
         };
-        match tokio::time::timeout(timeout, connecting).await {
+        let result = match tokio::time::timeout(timeout, connecting).await {
             Ok(result) => result,
             Err(_) => Err(ClientError::Timeout {
                 phase: "the BLE device",
                 after: timeout,
             }),
+        };
+        if result.is_err() {
+            let peripheral = found
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take();
+            if let Some(peripheral) = peripheral {
+                disconnect(&peripheral).await;
+            }
         }
+        result
     }
 
     async fn map(
@@ -212,6 +241,7 @@ impl BleClient {
             peripheral,
             endpoints,
             characteristics,
+            closed: false,
         })
     }
 }
@@ -240,10 +270,22 @@ impl ClientTransport for BleClient {
             .await
             .map_err(|e| TransportError::Io(io::Error::other(e.to_string())))
     }
+
+    async fn close(&mut self) {
+        if !self.closed {
+            self.closed = true;
+            disconnect(&self.peripheral).await;
+        }
+    }
 }
 
+/// A client dropped without [`ClientTransport::close`]: a disconnect on the runtime, which may
+/// not run to the end if the process exits right after.
 impl Drop for BleClient {
     fn drop(&mut self) {
+        if self.closed {
+            return;
+        }
         let peripheral = self.peripheral.clone();
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {

@@ -99,7 +99,9 @@ pub async fn run(job: Job, hooks: &mut dyn Hooks) -> Report {
     let outcome = execute(job, hooks, &mut device, &mut report)
         .instrument(span)
         .await;
-    if let Some(device) = &device {
+    if let Some(device) = &mut device {
+        // Before the report is complete, on every outcome: a BLE link must not outlive us.
+        device.close().await;
         report.device = device.info().cloned();
         report.security = device.security().cloned();
         report.warnings = device.warnings().to_vec();

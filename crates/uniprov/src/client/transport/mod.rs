@@ -14,6 +14,12 @@ pub use http::{HttpClient, HttpClientConfig};
 pub trait ClientTransport: Send {
     /// Sends `body` to `endpoint` and returns the device's response bytes.
     async fn request(&mut self, endpoint: &str, body: &[u8]) -> Result<Vec<u8>, TransportError>;
+
+    /// Ends the link before the transport is dropped. BLE disconnects here: BlueZ keeps a
+    /// connection that its D-Bus client left behind, and the device only ends the session (and
+    /// advertises again) on a disconnect. The default does nothing; dropping is enough for the
+    /// others. Best effort: never fails.
+    async fn close(&mut self) {}
 }
 
 /// Why a request got no response.

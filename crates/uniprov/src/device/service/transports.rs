@@ -129,8 +129,9 @@ pub(super) async fn start(
                 let shutdown = stopped(stop.clone());
                 running.tasks.spawn(async move {
                     shutdown.await;
-                    // Dropping the transport unregisters the application and the advertisement.
-                    drop(ble);
+                    // Disconnects the clients, then unregisters the application and the
+                    // advertisement.
+                    ble.stop().await;
                     tracing::info!("BLE transport stopped");
                 });
             }

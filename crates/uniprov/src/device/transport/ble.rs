@@ -149,6 +149,31 @@ impl BleTransport {
         Ok(BleTransport { shared, _app: app })
     }
 
+    /// Stops advertising and disconnects the connected clients, as ESP-IDF's protocomm does when
+    /// it stops the BLE transport; then the application is unregistered (the drop). BlueZ keeps
+    /// a client's link after the GATT application is gone otherwise, and that client's next
+    /// connect fails.
+    pub async fn stop(self) {
+        self.shared.adv.lock().await.take();
+        let peers = self.shared.links().peers();
+        for peer in peers {
+            let addr = Address(peer);
+            let disconnected = match self.shared.adapter.device(addr) {
+                Ok(device) => {
+                    tokio::time::timeout(std::time::Duration::from_secs(5), device.disconnect())
+                        .await
+                        .map_err(|_| "timed out".to_owned())
+                        .and_then(|r| r.map_err(|e| e.to_string()))
+                }
+                Err(e) => Err(e.to_string()),
+            };
+            match disconnected {
+                Ok(()) => debug!(peer = %addr, "BLE client disconnected at stop"),
+                Err(error) => warn!(peer = %addr, %error, "cannot disconnect the BLE client"),
+            }
+        }
+    }
+
     /// The adapter's name (`hci0`).
     pub fn adapter_name(&self) -> &str {
         self.shared.adapter.name()

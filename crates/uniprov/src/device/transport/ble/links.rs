@@ -123,6 +123,11 @@ impl Links {
         self.links.remove(&peer).map(|l| l.session)
     }
 
+    /// The peers with a session.
+    pub fn peers(&self) -> Vec<Peer> {
+        self.links.keys().copied().collect()
+    }
+
     /// Whether `peer` has a session.
     pub fn is_connected(&self, peer: Peer) -> bool {
         self.links.contains_key(&peer)
