@@ -176,7 +176,7 @@ impl Default for DeviceOptions {
             request_timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(60),
             scan_page_size: None,
-            poll_initial: Duration::from_millis(200),
+            poll_initial: Duration::from_millis(50),
             poll_max: Duration::from_secs(1),
         }
     }

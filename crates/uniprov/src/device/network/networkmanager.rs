@@ -49,6 +49,14 @@ use self::settings::{ap_info, credentials_usable, profile, var, ApInfo};
 use super::authmode::{channel_of_frequency, rssi_of_strength};
 use super::{DisconnectReason, NetworkBackend, NetworkError, NetworkEvent};
 
+/// Longest wait for a scan we asked for.
+const SCAN_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest wait for a scan already under way when ours was refused.
+const SCAN_REFUSED_WAIT: Duration = Duration::from_secs(10);
+/// Longest wait for access points to appear after a scan that found none.
+const SCAN_SETTLE: Duration = Duration::from_secs(2);
+/// How often the scan's progress is read.
+const SCAN_POLL: Duration = Duration::from_millis(200);
 const NM: &str = "org.freedesktop.NetworkManager";
 const NM_PATH: &str = "/org/freedesktop/NetworkManager";
 const SETTINGS_PATH: &str = "/org/freedesktop/NetworkManager/Settings";
@@ -331,24 +339,35 @@ impl NetworkBackend for NetworkManager {
         let asked: Result<(), _> = dev
             .method_call(WIRELESS, "RequestScan", (PropMap::new(),))
             .await;
-        match asked {
-            Err(e) => debug!(error = %e, "scan request refused; using the current list"),
-            Ok(()) => {
-                let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-                loop {
-                    let now: i64 = dev
-                        .get(WIRELESS, "LastScan")
-                        .await
-                        .map_err(|e| err("LastScan", e))?;
-                    if now != before || tokio::time::Instant::now() >= deadline {
-                        break;
-                    }
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
+        // Refused mostly means NetworkManager is scanning already (at its start, say): its
+        // scan's results are as fresh as ours would be, so wait for it, but not as long.
+        let wait = match asked {
+            Ok(()) => SCAN_TIMEOUT,
+            Err(e) => {
+                debug!(error = %e, "scan request refused; waiting for the scan under way");
+                SCAN_REFUSED_WAIT
             }
+        };
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let now: i64 = dev
+                .get(WIRELESS, "LastScan")
+                .await
+                .map_err(|e| err("LastScan", e))?;
+            if now != before || tokio::time::Instant::now() >= deadline {
+                break;
+            }
+            tokio::time::sleep(SCAN_POLL).await;
         }
-        Ok(i.access_points()
-            .await?
+        // NetworkManager updates LastScan before it has exported every access point it
+        // found; an empty list right after a scan is given a moment to fill.
+        let settle = tokio::time::Instant::now() + SCAN_SETTLE;
+        let mut found = i.access_points().await?;
+        while found.is_empty() && tokio::time::Instant::now() < settle {
+            tokio::time::sleep(SCAN_POLL).await;
+            found = i.access_points().await?;
+        }
+        Ok(found
             .into_iter()
             .map(|a| WifiScanEntry {
                 channel: channel_of_frequency(a.frequency),

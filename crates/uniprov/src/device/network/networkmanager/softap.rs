@@ -53,6 +53,8 @@ const ACTIVE_DEACTIVATING: u32 = 3;
 /// How long the hotspot may take to come up or to go away.
 const HOTSPOT_TIMEOUT: Duration = Duration::from_secs(30);
 const POLL: Duration = Duration::from_millis(200);
+/// Further scans before the hotspot when one finds no network at all.
+const PRE_SCAN_RETRIES: usize = 2;
 
 /// The NetworkManager station backend behind a SoftAP hotspot. See the
 /// [module documentation](self).
@@ -99,7 +101,17 @@ impl SoftAp {
                 .map_err(|e| err(&format!("device {}", hotspot.iface), e))?;
             path
         };
-        let scan = station.scan_wifi(WifiScanParams::default()).await?;
+        // The list prov-scan answers from until provisioning ends: an empty one (a scan that
+        // raced NetworkManager's own at its start) is retried before giving up.
+        let mut scan = station.scan_wifi(WifiScanParams::default()).await?;
+        for _ in 0..PRE_SCAN_RETRIES {
+            if !scan.is_empty() {
+                break;
+            }
+            info!("the scan before the hotspot found no network; scanning again");
+            tokio::time::sleep(POLL).await;
+            scan = station.scan_wifi(WifiScanParams::default()).await?;
+        }
         info!(
             networks = scan.len(),
             "scanned before starting the hotspot; prov-scan answers from this list"
