@@ -1,10 +1,14 @@
 //! The SRP group of §6.1 with what every handshake reuses: the Montgomery parameters of N,
 //! the multiplier k, and (with the `precomputed-tables` feature) a fixed-base table of g.
 //!
-//! Built once per process ([`Group::get`]) instead of once per handshake.
+//! Built once per process ([`Group::get`]) instead of once per handshake. The table of g costs
+//! about as much as two and a half client handshakes save with it, so a process builds it only
+//! once it has used g a few times: a one-shot client never pays for it, a device or a load
+//! generator does so early.
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
+use core::sync::atomic::{AtomicUsize, Ordering};
 use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams};
 use crypto_bigint::{BoxedUint, Odd};
 use once_cell::race::OnceBox;
@@ -14,13 +18,18 @@ use super::{multiplier_k, BITS, G, N};
 
 /// The longest exponent of g in the protocol: x, a 512-bit hash (a and b are 256 bits).
 const G_EXPONENT_BITS: usize = 512;
+/// Powers of g computed without the table before it is built (a client handshake takes two,
+/// a device handshake one).
+const G_TABLE_AFTER_USES: usize = 4;
 
 /// The group, shared by every session of the process.
 pub(crate) struct Group {
     params: Arc<BoxedMontyParams>,
     g: BoxedMontyForm,
     k: BoxedMontyForm,
-    g_table: Option<PowerTable>,
+    /// Built on demand (see the module documentation).
+    g_table: OnceBox<PowerTable>,
+    g_uses: AtomicUsize,
 }
 
 static GROUP: OnceBox<Group> = OnceBox::new();
@@ -45,13 +54,12 @@ impl Group {
             .map(|k| BoxedMontyForm::new_with_arc(k, params.clone()))
             // A 64-byte value always fits in 3072 bits.
             .expect("k fits in 3072 bits");
-        let g_table = cfg!(feature = "precomputed-tables")
-            .then(|| PowerTable::new(&g, &params, G_EXPONENT_BITS));
         Group {
             params,
             g,
             k,
-            g_table,
+            g_table: OnceBox::new(),
+            g_uses: AtomicUsize::new(0),
         }
     }
 
@@ -69,10 +77,27 @@ impl Group {
 
     /// `g^e mod N` for a secret big-endian exponent, in time independent of its value.
     pub(crate) fn g_pow(&self, exponent: &[u8]) -> BoxedMontyForm {
-        if let Some(power) = self.g_table.as_ref().and_then(|t| t.pow_secret(exponent)) {
+        if let Some(power) = self.g_table().and_then(|t| t.pow_secret(exponent)) {
             return power;
         }
         self.g.pow(&super::exponent(exponent))
+    }
+
+    /// The table of g, once g has been used often enough to pay for it.
+    fn g_table(&self) -> Option<&PowerTable> {
+        if !cfg!(feature = "precomputed-tables") {
+            return None;
+        }
+        if let Some(table) = self.g_table.get() {
+            return Some(table);
+        }
+        if self.g_uses.fetch_add(1, Ordering::Relaxed) < G_TABLE_AFTER_USES {
+            return None;
+        }
+        Some(
+            self.g_table
+                .get_or_init(|| Box::new(PowerTable::new(&self.g, &self.params, G_EXPONENT_BITS))),
+        )
     }
 
     /// The multiplier k as a group element.
@@ -88,6 +113,13 @@ mod tests {
     #[test]
     fn table_and_plain_powers_of_g_agree() {
         let group = Group::get();
+        for _ in 0..=G_TABLE_AFTER_USES {
+            group.g_pow(&[1]);
+        }
+        assert_eq!(
+            group.g_table().is_some(),
+            cfg!(feature = "precomputed-tables")
+        );
         let e = [
             0x80u8, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
             23, 24, 25, 26, 27, 28, 29, 30, 31,
