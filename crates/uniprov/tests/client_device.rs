@@ -234,15 +234,19 @@ async fn a_device_that_never_connects_times_out() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn polling_backs_off_from_200ms_to_1s() {
-    // 10 "connecting" answers: 200+400+800+1000*7 ms of sleeps = 8.4 s, far below esp_prov's 50 s.
+async fn polling_backs_off_from_50ms_to_1s() {
+    // 10 "connecting" answers: 50+100+200+400+800+1000*5 ms of sleeps = 6.55 s, far below
+    // esp_prov's 50 s.
     let config = FakeConfig {
         connecting_polls: 10,
         ..FakeConfig::default()
     };
     let (device, _) = provision(config, SecurityRequest::default()).await.unwrap();
     let waited = device.timings().get(Phase::Connected).unwrap();
-    assert_eq!(waited, Duration::from_millis(200 + 400 + 800 + 7 * 1000));
+    assert_eq!(
+        waited,
+        Duration::from_millis(50 + 100 + 200 + 400 + 800 + 5 * 1000)
+    );
 }
 
 #[tokio::test(start_paused = true)]
