@@ -6,6 +6,7 @@
 //! device connected with its stored credentials; 1 on errors; Ctrl-C stops cleanly (0).
 
 mod banner;
+mod check;
 mod config;
 mod events;
 mod hardening;
@@ -40,6 +41,10 @@ pub struct DeviceArgs {
     /// Read options from this TOML file (keys: long option names); the command line wins.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Validate the options (and the --config file) as a start would, print a summary, exit
+    /// (0: valid; 1: the error). Opens nothing; a security 2 device needs credentials.
+    #[arg(long)]
+    pub check_config: bool,
     /// Transport to serve (repeatable; all share one provisioning manager).
     #[arg(long = "transport", value_enum, default_values_t = [TransportArg::Http])]
     pub transports: Vec<TransportArg>,
@@ -257,6 +262,10 @@ pub async fn run(args: DeviceArgs) -> anyhow::Result<ExitCode> {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
+    if args.check_config {
+        println!("{}", check::check(&args)?);
+        return Ok(ExitCode::SUCCESS);
+    }
     let console_on_stdio =
         args.transports.contains(&TransportArg::Console) && args.serial.is_none();
     if console_on_stdio && args.events.is_some() {
