@@ -111,10 +111,11 @@ package() { local a=$1 t; t=$(triple "$a")
 
 mkdir -p "$DIST"
 install_tools
-host_bin=""
+host_bin="" feature_bin=""
 for a in "${ARCHES[@]}"; do
   s=$SECONDS; say "build $a ($(triple "$a"))"
   bin=$(build "$a")
+  [ "$a" = static ] || feature_bin=$bin
   case $a in amd64) host_bin=$bin; dest=$DIST/uniprov-$VERSION-x86_64-linux-gnu;;
     static) dest=$DIST/uniprov-$VERSION-x86_64-linux-musl-static;;
     *) dest=$DIST/uniprov-$VERSION-$(gnu_prefix "$a");; esac
@@ -124,9 +125,8 @@ for a in "${ARCHES[@]}"; do
 done
 debs=(); for a in "${ARCHES[@]}"; do [ "$a" = static ] || debs+=("$a"); done
 if [ ${#debs[@]} -gt 0 ]; then
-  # Any x86_64 binary prints the same --help as the others (same features).
-  [ -n "$host_bin" ] || host_bin=$(build amd64)
-  man_pages "$host_bin"
+  # Every build with the features prints the same --help; an ARM one runs through qemu-user.
+  man_pages "${host_bin:-$feature_bin}"
   for a in "${debs[@]}"; do s=$SECONDS; package "$a"; say "packaged $a in $((SECONDS - s)) s"; done
 fi
 (cd "$DIST" && rm -f SHA256SUMS SIZES &&
