@@ -49,7 +49,10 @@ use std::sync::Arc;
 use uniprov_core::messages::{NetworkKind, ThreadStatus, WifiStatus};
 
 pub use auth_limit::{AuthBackoff, AuthLimits, BackoffScope};
-pub use builder::{ConsoleIo, DeviceBuilder, OnStoredCredentials, StartError, TransportSpec};
+pub use builder::{
+    ConsoleIo, DeviceBuilder, OnStoredCredentials, StartError, TransportSpec,
+    DEFAULT_SESSION_IDLE_TIMEOUT,
+};
 pub use handle::{DeviceHandle, HandleError};
 pub use version::version_info;
 
