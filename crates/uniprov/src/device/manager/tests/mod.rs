@@ -229,7 +229,10 @@ fn config_defaults_follow_esp() {
     assert_eq!(c.scan_cap(), 16);
     assert_eq!(c.wifi_conn_attempts, 0);
     assert_eq!(c.thread_attach_timeout, Duration::from_secs(20));
-    assert!(c.reset_on_failure, "the ESP example's reset after a failure");
+    assert!(
+        c.reset_on_failure,
+        "the ESP example's reset after a failure"
+    );
     let tiny = ManagerConfig {
         cleanup_delay: Duration::ZERO,
         scan_max_entries: 0,

@@ -99,7 +99,8 @@ fn a_blocking_start_that_finds_a_scan_running_waits_for_it() {
     assert_eq!(outcome, ScanOutcome::Pending);
     assert!(actions.is_empty());
     assert_eq!(status_reply(&mut h), (false, 0));
-    let response = h.m.on_wifi_scan_done(Ok(vec![ap("a", -50), ap("b", -20)]), h.now);
+    let response =
+        h.m.on_wifi_scan_done(Ok(vec![ap("a", -50), ap("b", -20)]), h.now);
     assert_eq!(
         response,
         Some(ScanResponse {
@@ -116,11 +117,15 @@ fn a_blocking_start_that_finds_a_scan_running_waits_for_it() {
 fn two_blocking_starts_share_one_scan_and_one_answer() {
     let mut h = H::wifi();
     let (first, actions) = h.scan(start(true));
-    assert_eq!((first, actions), (ScanOutcome::Pending, vec!["wifi_scan".into()]));
+    assert_eq!(
+        (first, actions),
+        (ScanOutcome::Pending, vec!["wifi_scan".into()])
+    );
     let (second, actions) = h.scan(start(true));
     assert_eq!((second, actions), (ScanOutcome::Pending, vec![]));
     // One answer for every waiter (the runtime sends it to each held request).
-    let response = h.m.on_wifi_scan_done(Err(NetworkError::Backend("busy".into())), h.now);
+    let response =
+        h.m.on_wifi_scan_done(Err(NetworkError::Backend("busy".into())), h.now);
     assert_eq!(response.map(|r| r.status), Some(Status::InternalError));
     // The next blocking start is a new scan.
     assert_eq!(h.scan(start(true)).1, ["wifi_scan"]);

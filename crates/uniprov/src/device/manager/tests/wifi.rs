@@ -328,7 +328,9 @@ fn by_default_a_failure_resets_the_state_machine_and_status_keeps_the_reason() {
     );
     // A late event of the cancelled attempt changes nothing.
     assert!(h.event(connected("HomeNetwork")).is_empty());
-    assert!(h.event(disconnected(DisconnectReason::NoApFound)).is_empty());
+    assert!(h
+        .event(disconnected(DisconnectReason::NoApFound))
+        .is_empty());
     // The app's next SetConfig + Apply, without prov-ctrl.
     let actions = h.provision("HomeNetwork", "password123");
     assert!(actions.contains(&"connect HomeNetwork".to_string()));
