@@ -174,10 +174,7 @@ impl Actor {
                 () = tokio::time::sleep_until(self.idle.next_sweep()) => {
                     self.sweep_idle(Instant::now());
                 }
-                () = sleep_until(deadline) => {
-                    let actions = self.manager.on_timer(Instant::now());
-                    self.execute(actions);
-                }
+                () = sleep_until(deadline) => self.on_timer(),
             }
             self.publish_state();
         }
@@ -384,8 +381,24 @@ impl Actor {
         tracing::info!(?event, "network");
         self.last_network = Some(event.clone());
         self.emit(DeviceEvent::Network(event.clone()));
+        let before = self.manager.state();
         let actions = self.manager.on_network_event(event, Self::now());
+        self.note_reset(before);
         self.execute(actions);
+    }
+
+    fn on_timer(&mut self) {
+        let before = self.manager.state();
+        let actions = self.manager.on_timer(Instant::now());
+        self.note_reset(before);
+        self.execute(actions);
+    }
+
+    /// Logs the manager's own reset after a failure (`reset_on_failure`).
+    fn note_reset(&self, before: ProvState) {
+        if before > ProvState::Started && self.manager.state() == ProvState::Started {
+            tracing::info!("provisioning attempt failed: ready for new credentials");
+        }
     }
 
     // ---- actions ----------------------------------------------------------------------------
