@@ -132,3 +132,13 @@ fn reset_on_failure_is_on_by_default_and_the_last_flag_wins() {
     assert!(on(&["--no-reset-on-failure", "--reset-on-failure"]));
     assert!(!on(&["--reset-on-failure", "--no-reset-on-failure"]));
 }
+
+#[test]
+fn the_printed_commands_show_the_thread_default_username() {
+    let args = parse(&["--network", "thread", "--sec2-pwd", "pw-for-test"]).expect("parse");
+    let configured = security::configure(&args, None).expect("security");
+    let command = banner::client_security(&configured.shown, "uniprov", false);
+    assert!(command.contains("--sec2-username threadprov"), "{command}");
+    let esp = banner::client_security(&configured.shown, "esp_prov", false);
+    assert!(esp.contains("--sec2_username threadprov"), "{esp}");
+}
