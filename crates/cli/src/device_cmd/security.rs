@@ -8,7 +8,7 @@ use uniprov::core::{Entropy, Secret};
 use uniprov::device::storage::StateDir;
 use uniprov::entropy::OsEntropy;
 
-use super::DeviceArgs;
+use super::{DeviceArgs, NetworkArg};
 
 /// Salt length of generated security 2 credentials (esp_prov's default).
 const SALT_LEN: usize = 16;
@@ -73,7 +73,7 @@ fn sec2(args: &DeviceArgs, state_dir: Option<&Path>) -> anyhow::Result<Configure
     } else {
         Sec2Patch::V0
     };
-    let username = args.sec2_username.clone();
+    let username = sec2_username(args);
     if let (Some(salt), Some(verifier)) = (&args.sec2_salt, &args.sec2_verifier) {
         let salt = hex::decode(salt.trim()).context("--sec2-salt is not hex")?;
         let verifier =
@@ -139,6 +139,18 @@ fn sec2(args: &DeviceArgs, state_dir: Option<&Path>) -> anyhow::Result<Configure
             patch: args.sec_patch_ver,
         },
     })
+}
+
+/// The security 2 username: `--sec2-username`, else the phone apps' name for the network:
+/// `wifiprov`, or `threadprov` for a Thread device, because the Android app uses
+/// `threadprov` whenever the capabilities contain `thread_scan` / `thread_prov`, even over a
+/// QR code's username (APPS.md §2). The banner and the QR code show this same name.
+pub(super) fn sec2_username(args: &DeviceArgs) -> String {
+    match (&args.sec2_username, args.network) {
+        (Some(name), _) => name.clone(),
+        (None, NetworkArg::Thread) => "threadprov".to_owned(),
+        (None, NetworkArg::Wifi) => "wifiprov".to_owned(),
+    }
 }
 
 /// Feeds back a stored salt as the "random" bytes of the salt generator.
