@@ -44,6 +44,9 @@ pub const ESP_CONSOLE_MAX_LINE: usize = 255;
 /// The longest line, CR included, that a `uniprov device` console reads by default.
 pub const UNIPROV_CONSOLE_MAX_LINE: usize = 16385;
 
+/// How long a serial console must stay silent before the first request (see `drain_until_quiet`).
+const QUIET: Duration = Duration::from_millis(100);
+
 /// What ends a request line: a lone CR, as a terminal sends on Enter (§9.3).
 const LINE_END: &[u8] = b"\r";
 
@@ -249,11 +252,16 @@ impl ConsoleClient {
         if !synced {
             if echoed {
                 // Ends whatever is left in the device's line buffer; an empty line prints
-                // nothing but the prompt. Written alone: a CR followed by more bytes in the
-                // same burst would not end the line on ESP-IDF.
+                // nothing but the prompt. It must reach the device alone: a CR followed by more
+                // bytes in the same burst would not end the line on ESP-IDF. The prompt read
+                // next may be an older one (the device printed it as the port opened), so
+                // the output is drained until it has been quiet for a moment.
                 self.write_raw(LINE_END).await?;
+                self.read_until_prompt().await?;
+                self.drain_until_quiet().await?;
+            } else {
+                self.read_until_prompt().await?;
             }
-            self.read_until_prompt().await?;
             self.mode = Mode::Prompted {
                 echoed,
                 synced: true,
@@ -275,6 +283,27 @@ impl ConsoleClient {
                 "skipping console output before the echo"
             );
         }
+    }
+
+    /// Reads and drops the device's output until none came for [`QUIET`].
+    async fn drain_until_quiet(&mut self) -> Result<(), TransportError> {
+        loop {
+            match tokio::time::timeout(QUIET, self.reader.fill_buf()).await {
+                Err(_) => break,
+                Ok(Err(error)) => return Err(error.into()),
+                Ok(Ok([])) => {
+                    let eof =
+                        std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "console ended");
+                    return Err(TransportError::Io(eof));
+                }
+                Ok(Ok(bytes)) => {
+                    let n = bytes.len();
+                    self.reader.consume(n);
+                }
+            }
+        }
+        self.pending.clear();
+        Ok(())
     }
 
     async fn write_raw(&mut self, bytes: &[u8]) -> Result<(), TransportError> {
