@@ -80,10 +80,14 @@ impl EspConsole {
         let lines = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let device = Device::new(config);
+        // The first prompt is printed before any client can open the port, as a device that
+        // booted long ago did (a client discards it when it opens the port).
+        let mut master = File::from(master);
+        master.write_all(PROMPT).expect("first prompt");
         let thread = {
             let lines = Arc::clone(&lines);
             let stop = Arc::clone(&stop);
-            std::thread::spawn(move || serve(File::from(master), device, &lines, &stop))
+            std::thread::spawn(move || serve(master, device, &lines, &stop))
         };
         EspConsole {
             slave,
@@ -128,10 +132,8 @@ fn readable(master: &File) -> bool {
 fn serve(mut master: File, mut device: Device, lines: &Mutex<Vec<Vec<u8>>>, stop: &AtomicBool) {
     // Bytes received but not taken into the line buffer yet (the UART's ring buffer).
     let mut uart: Vec<u8> = Vec::new();
-    'prompt: while !stop.load(Ordering::SeqCst) {
-        if master.write_all(PROMPT).is_err() {
-            return;
-        }
+    // The prompt of this line was printed already (at start, then after each line).
+    while !stop.load(Ordering::SeqCst) {
         let mut line: Vec<u8> = Vec::with_capacity(LINE_BUF_SIZE);
         loop {
             if uart.is_empty() {
@@ -167,12 +169,11 @@ fn serve(mut master: File, mut device: Device, lines: &Mutex<Vec<Vec<u8>>>, stop
             }
         }
         lines.lock().unwrap().push(line.clone());
-        if let Some(output) = device.run(&line) {
-            if master.write_all(&output).is_err() {
-                return;
-            }
+        let mut output = device.run(&line).unwrap_or_default();
+        output.extend_from_slice(PROMPT);
+        if master.write_all(&output).is_err() {
+            return;
         }
-        continue 'prompt;
     }
 }
 
