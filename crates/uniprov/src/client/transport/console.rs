@@ -267,7 +267,10 @@ impl ConsoleClient {
                 synced: true,
             };
         }
-        self.write_raw(format!("{line}\r").as_bytes()).await?;
+        let mut bytes = line.clone().into_bytes();
+        bytes.extend_from_slice(LINE_END);
+        // One write: the CR must be the last byte of the burst that carries the line.
+        self.write_raw(&bytes).await?;
         if !echoed {
             return self.read_until_prompt().await;
         }
