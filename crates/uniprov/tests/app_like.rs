@@ -214,21 +214,3 @@ async fn a_few_hundred_handshakes_of_each_app_all_succeed() {
     }
     handle.shutdown().await;
 }
-
-#[test]
-#[ignore]
-fn timing_probe() {
-    let group = Group::new();
-    let t = std::time::Instant::now();
-    for _ in 0..5 {
-        let mut hs =
-            app_like::srp::Handshake::new(&group, App::Android, USER, PASSWORD, rand::random());
-        let _ = hs.public_a();
-        let b = group.g.modpow(
-            &BigUint::from_bytes_be(&rand::random::<[u8; 32]>()),
-            &group.n,
-        );
-        let _ = hs.proof(&group, &[1, 2, 3], &min_bytes(&b));
-    }
-    eprintln!("client: {:?} per handshake", t.elapsed() / 5);
-}

@@ -13,6 +13,7 @@ mod sec2_stats;
 mod srp;
 mod wire;
 
+use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
@@ -203,7 +204,7 @@ enum Sec1Device {
 
 enum Sec2Device {
     AwaitCmd0,
-    AwaitCmd1(sec2::DeviceAwaitCmd1),
+    AwaitCmd1(Box<sec2::DeviceAwaitCmd1>),
     Established(SessionCipher),
     Poisoned,
 }
@@ -378,10 +379,10 @@ fn sec2_device_step(
     match (wire::parse_sec2(request)?, current) {
         (Sec2Message::Cmd0(cmd0), _) => {
             let (reply, next) = sec2::device_cmd0(cmd0, creds, entropy, draws)?;
-            Ok((reply, Sec2Device::AwaitCmd1(next)))
+            Ok((reply, Sec2Device::AwaitCmd1(Box::new(next))))
         }
         (Sec2Message::Cmd1(cmd1), Sec2Device::AwaitCmd1(state)) => {
-            let (reply, cipher) = sec2::device_cmd1(cmd1, state, creds, entropy)?;
+            let (reply, cipher) = sec2::device_cmd1(cmd1, *state, creds, entropy)?;
             Ok((reply, Sec2Device::Established(cipher)))
         }
         (Sec2Message::Cmd1(_), Sec2Device::Poisoned) => Err(HandshakeError::UnexpectedMessage(
