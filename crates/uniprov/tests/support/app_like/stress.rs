@@ -20,6 +20,9 @@ use super::srp::{App, Group, Observed};
 /// sees Cmd0 restart an existing session.
 const HANDSHAKES_PER_CONNECTION: usize = 8;
 
+/// A progress line on stderr every this many handshakes.
+const PROGRESS_EVERY: usize = 1000;
+
 /// The outcome of a run.
 #[derive(Debug, Default, Clone)]
 pub struct Tally {
@@ -111,7 +114,16 @@ pub async fn run(
                 if result.is_err() {
                     http = None;
                 }
-                tally.lock().await.add(result);
+                let mut tally = tally.lock().await;
+                tally.add(result);
+                if tally.handshakes % PROGRESS_EVERY == 0 {
+                    eprintln!(
+                        "{app:?}: {} handshakes, {} failures, {:.0} s",
+                        tally.handshakes,
+                        tally.failures,
+                        started.elapsed().as_secs_f64()
+                    );
+                }
             }
         }));
     }
