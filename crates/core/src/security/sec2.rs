@@ -39,8 +39,8 @@ impl DeviceCredentials {
 /// How many values of b the device tries before it keeps one although B, K or M starts
 /// with 0x00. Each draw has about a 3/256 chance of such a leading zero, so a second draw is
 /// needed about once in 85 handshakes and the cap is only reached with a broken entropy
-/// source; then the handshake still works for compliant clients (and, through the
-/// stripped-K form of M, for the Android app unless its M is also short).
+/// source; the handshake then still works for compliant clients and, through the short M
+/// and the stripped-K form of M, for the Android app.
 pub(crate) const MAX_B_DRAWS: usize = 16;
 
 /// Whether the device draws b again when B, K or M would start with 0x00.
