@@ -98,7 +98,8 @@ fn number_after(text: &str, marker: &str) -> Option<u32> {
 }
 
 fn rest_value(text: &str, marker: &str) -> Option<u32> {
-    text.find(marker).and_then(|at| number_after(&text[at..], marker))
+    text.find(marker)
+        .and_then(|at| number_after(&text[at..], marker))
 }
 
 /// What the station's radio can do for a SoftAP.
@@ -193,7 +194,9 @@ impl ApInterface {
         }
         match Command::new("iw").args(["dev", &self.name, "del"]).output() {
             Ok(o) if o.status.success() => info!(iface = %self.name, "AP interface removed"),
-            Ok(o) => warn!(iface = %self.name, status = %o.status, "cannot remove the AP interface"),
+            Ok(o) => {
+                warn!(iface = %self.name, status = %o.status, "cannot remove the AP interface")
+            }
             Err(e) => warn!(iface = %self.name, error = %e, "cannot remove the AP interface"),
         }
     }
@@ -248,7 +251,10 @@ mod tests {
     #[test]
     fn a_station_only_radio_has_no_ap_sta() {
         assert_eq!(ap_sta_combination(STA_ONLY), None);
-        assert_eq!(ap_sta_combination("Wiphy phy0\n\tSupported interface modes:\n"), None);
+        assert_eq!(
+            ap_sta_combination("Wiphy phy0\n\tSupported interface modes:\n"),
+            None
+        );
     }
 
     #[test]

@@ -48,10 +48,10 @@ use std::time::Duration;
 
 use bluer::adv::{Advertisement, AdvertisementHandle};
 use bluer::gatt::local::{
-    characteristic_control, descriptor_control, service_control, Application,
-    ApplicationHandle, Characteristic, CharacteristicControl, CharacteristicRead,
-    CharacteristicWrite, CharacteristicWriteMethod, Descriptor, DescriptorControl,
-    DescriptorRead, ReqError, Service, ServiceControl,
+    characteristic_control, descriptor_control, service_control, Application, ApplicationHandle,
+    Characteristic, CharacteristicControl, CharacteristicRead, CharacteristicWrite,
+    CharacteristicWriteMethod, Descriptor, DescriptorControl, DescriptorRead, ReqError, Service,
+    ServiceControl,
 };
 use bluer::{Adapter, Address, DeviceEvent, DeviceProperty, Uuid};
 use futures_util::StreamExt;
@@ -177,7 +177,13 @@ impl BleTransport {
                      (the handles may change between restarts)"
                 );
                 let (app, controls) = application(&shared, &names, None);
-                (shared.adapter.serve_gatt_application(app).await?, controls)
+                match shared.adapter.serve_gatt_application(app).await {
+                    Ok(handle) => (handle, controls),
+                    Err(e) => {
+                        restore_alias(&shared.adapter, previous_alias).await;
+                        return Err(e.into());
+                    }
+                }
             }
         };
         log_handles(&controls).await;
@@ -235,7 +241,10 @@ async fn set_alias(adapter: &Adapter, name: &str) -> Result<Option<String>, blue
     let alias = adapter.alias().await?;
     let system = adapter.system_name().await.unwrap_or_default();
     adapter.set_alias(name.to_owned()).await?;
-    debug!(alias = name, "adapter alias (GAP Device Name) set to the service name");
+    debug!(
+        alias = name,
+        "adapter alias (GAP Device Name) set to the service name"
+    );
     Ok((alias != system).then_some(alias))
 }
 
@@ -298,7 +307,10 @@ async fn log_handles(controls: &HandleControls) {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let h = |r: bluer::Result<NonZeroU16>| r.map(|h| format!("0x{:04x}", h.get())).unwrap_or("?".into());
+    let h = |r: bluer::Result<NonZeroU16>| {
+        r.map(|h| format!("0x{:04x}", h.get()))
+            .unwrap_or("?".into())
+    };
     let table: Vec<String> = controls
         .characteristics
         .iter()

@@ -196,12 +196,19 @@ async fn hotspot_device(
         match found {
             Ok((path,)) if !fresh => return Ok(path),
             Ok((path,)) => {
-                let state: u32 = nm.proxy(path.clone()).get(DEVICE, "State").await.unwrap_or(0);
+                let state: u32 = nm
+                    .proxy(path.clone())
+                    .get(DEVICE, "State")
+                    .await
+                    .unwrap_or(0);
                 if state >= mapping::state::DISCONNECTED {
                     return Ok(path);
                 }
                 if late {
-                    return Err(err(&format!("device {iface}"), "NetworkManager does not manage it"));
+                    return Err(err(
+                        &format!("device {iface}"),
+                        "NetworkManager does not manage it",
+                    ));
                 }
                 if state == DEVICE_UNMANAGED && !asked_to_manage {
                     asked_to_manage = true;

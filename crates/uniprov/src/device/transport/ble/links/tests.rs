@@ -103,7 +103,10 @@ fn s9_2_manufacturer_data_is_trimmed_to_the_advertising_packet() {
     assert_eq!(rest, (2..8).collect::<Vec<u8>>());
     let used = ADV_DATA_FIXED + 2 + 2 + rest.len();
     assert_eq!(used, ADV_DATA_MAX, "the advertisement is full, not over");
-    assert_eq!(manufacturer_entry(&data[..8]), Some((0x0100, (2..8).collect())));
+    assert_eq!(
+        manufacturer_entry(&data[..8]),
+        Some((0x0100, (2..8).collect()))
+    );
     assert_eq!(manufacturer_entry(&[0xe5, 0x02]), Some((0x02e5, vec![])));
     assert_eq!(manufacturer_entry(&[0xe5]), None, "no company id");
 }
