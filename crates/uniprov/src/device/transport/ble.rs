@@ -23,11 +23,16 @@
 //! * **Answer deadline**: a request the manager has not answered within [`ANSWER_DEADLINE`]
 //!   (18 s; e.g. held by a slow scan) is refused, so the phone gets an ATT error well before its
 //!   30 s ATT timeout and bluetoothd's D-Bus call (25 s) never times out.
-//! * **Stable GATT handles**: the service is registered at the fixed handle
-//!   [`SERVICE_HANDLE`] (BlueZ's `Handle` property); its characteristics and descriptors follow
-//!   in a fixed order, so a restarted device has the same attribute table and a phone's cached
-//!   handles stay right. If bluetoothd cannot place it there (another application holds the
-//!   range) it is registered wherever BlueZ puts it, with a warning. The handles are logged
+//! * **GATT handles**: the service is registered at the fixed handle [`SERVICE_HANDLE`] (BlueZ's
+//!   `Handle` property), so its range does not move with whatever else registered first. The
+//!   order of the characteristics inside it is *not* fixed: bluer 0.17 answers bluetoothd's
+//!   `GetManagedObjects` from a hash map, and BlueZ 5.66 adds the characteristics in reply
+//!   order; fixing their handles too (`Handle` per characteristic) needs BlueZ ≥ 5.75, whose
+//!   gatt-db places an attribute by its handle (5.66 places it in the next free slot, so
+//!   out-of-order handles would break discovery). bluetoothd's GATT service carries Service
+//!   Changed and the Database Hash, which tell caching clients about a changed table. If
+//!   bluetoothd cannot place the service at its handle (another application holds the range)
+//!   it is registered where BlueZ puts it, with a warning. The handles are logged
 //!   (`BLE GATT handles`).
 //! * Guessing limits: every request carries the client's Bluetooth address, so the online
 //!   guessing limit counts per BLE peer ([`super::Origin::Ble`]).
