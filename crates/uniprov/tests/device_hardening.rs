@@ -32,7 +32,7 @@ async fn ask(
         session,
         endpoint: endpoint.into(),
         body,
-        peer: Some(peer),
+        peer: Some(peer.into()),
         reply,
     };
     queue
