@@ -63,9 +63,10 @@ pub struct DeviceArgs {
     /// Security 1 proof of possession (without it, security 1 runs without PoP).
     #[arg(long, env = "UNIPROV_POP", hide_env_values = true)]
     pub pop: Option<SecretArg>,
-    /// Security 2 username.
-    #[arg(long, default_value = "wifiprov")]
-    pub sec2_username: String,
+    /// Security 2 username [default: `wifiprov`; `threadprov` with `--network thread`, the name
+    /// the Android app forces for Thread devices].
+    #[arg(long)]
+    pub sec2_username: Option<String>,
     /// Security 2 password (random when neither it nor --sec2-salt/--sec2-verifier is given).
     #[arg(long, env = "UNIPROV_SEC2_PWD", hide_env_values = true)]
     pub sec2_pwd: Option<SecretArg>,
@@ -128,6 +129,15 @@ pub struct DeviceArgs {
     /// Connection attempts before a failure is reported (0: ESP legacy).
     #[arg(long, default_value_t = 0)]
     pub wifi_conn_attempts: u32,
+    /// After a reported failure (wrong passphrase, network not found), accept new credentials
+    /// without prov-ctrl reset, as ESP's example does; the default (the phone apps never send
+    /// prov-ctrl).
+    #[arg(long, overrides_with = "no_reset_on_failure")]
+    pub reset_on_failure: bool,
+    /// Keep ESP's manager rule instead: after a failure, refuse new credentials until a prov-ctrl
+    /// reset.
+    #[arg(long, overrides_with = "reset_on_failure")]
+    pub no_reset_on_failure: bool,
     /// Application entry of proto-ver, `LABEL:VERSION[:CAP,CAP...]` (repeatable).
     #[arg(long = "app-info", value_parser = parse_app_info)]
     pub app_info: Vec<AppInfo>,
@@ -366,6 +376,7 @@ fn builder(
         })
         .scan_max_entries(args.scan_max_entries)
         .wifi_conn_attempts(args.wifi_conn_attempts)
+        .reset_on_failure(!args.no_reset_on_failure)
         .max_sessions(usize::from(args.max_sessions))
         .backend(backend)
         .on_stored_credentials(if args.reset {

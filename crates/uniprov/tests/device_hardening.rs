@@ -32,7 +32,7 @@ async fn ask(
         session,
         endpoint: endpoint.into(),
         body,
-        peer: Some(peer),
+        peer: Some(peer.into()),
         reply,
     };
     queue
@@ -184,6 +184,31 @@ async fn sessions_idle_for_the_timeout_are_closed() {
     // Idle for 61 s (+ sweep granularity): closed, the request is refused.
     tokio::time::advance(Duration::from_secs(69)).await;
     let body = status(&mut session);
+    assert!(ask(&queue, peer, 1, "prov-config", body).await.is_none());
+    handle.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn by_default_a_session_survives_minutes_on_the_password_screen() {
+    // The apps have no keep-alive: the handshake, then minutes until the first request.
+    let builder = DeviceBuilder::new(device::device_sec1(Some("pop")));
+    let (handle, _events) = start(builder).await;
+    let queue = handle.request_queue();
+    let peer = ip("192.168.4.2");
+    let mut session = handshake(&queue, peer, 1, "pop").await.expect("handshake");
+    tokio::time::advance(Duration::from_secs(14 * 60)).await;
+    let body = session
+        .encrypt(&ConfigRequest::GetWifiStatus.encode())
+        .expect("encrypt");
+    let answer = ask(&queue, peer, 1, "prov-config", body).await;
+    session
+        .decrypt(&answer.expect("still open"))
+        .expect("decrypt");
+    // Abandoned for the default 15 minutes (+ sweep granularity): closed.
+    tokio::time::advance(Duration::from_secs(17 * 60)).await;
+    let body = session
+        .encrypt(&ConfigRequest::GetWifiStatus.encode())
+        .expect("encrypt");
     assert!(ask(&queue, peer, 1, "prov-config", body).await.is_none());
     handle.shutdown().await;
 }

@@ -290,3 +290,50 @@ async fn serial_client_talks_to_an_echoing_device_over_a_pty() {
     );
     assert_eq!(client.request("proto-ver", b"v").await.expect("echo"), b"v");
 }
+
+#[tokio::test]
+async fn serial_lines_are_limited_to_esp_idf_s_255_bytes_unless_raised() {
+    use tokio_serial::SerialPort;
+    let serve = |master: tokio_serial::SerialStream| {
+        let (queue, _seen) = spawn_echo_manager();
+        let (device_in, device_out) = tokio::io::split(master);
+        let console = ConsoleTransport::new(ConsoleConfig {
+            echo: true,
+            ..ConsoleConfig::default()
+        });
+        tokio::spawn(console.serve(device_in, device_out, queue, std::future::pending()));
+    };
+    // 400 bytes: 800 hex digits, about a security 2 Cmd0.
+    let long = vec![0x5a; 400];
+
+    let (master, slave) = tokio_serial::SerialStream::pair().expect("pty pair");
+    let path = slave.name().expect("pty path");
+    drop(slave);
+    let mut client =
+        ConsoleClient::serial(&path, 115_200, ConsoleClientConfig::default()).expect("open");
+    serve(master);
+    let refused = client.request("prov-session", &long).await;
+    match refused {
+        Err(TransportError::LineTooLong { len, max, .. }) => {
+            assert_eq!(max, 255);
+            assert!(len > 800, "{len}");
+        }
+        other => panic!("expected LineTooLong, got {other:?}"),
+    }
+    // Nothing was sent: the console is still in step.
+    assert_eq!(client.request("proto-ver", b"v").await.expect("echo"), b"v");
+
+    let (master, slave) = tokio_serial::SerialStream::pair().expect("pty pair");
+    let path = slave.name().expect("pty path");
+    drop(slave);
+    let config = ConsoleClientConfig {
+        max_line: Some(uniprov::client::transport::UNIPROV_CONSOLE_MAX_LINE),
+        ..ConsoleClientConfig::default()
+    };
+    let mut client = ConsoleClient::serial(&path, 115_200, config).expect("open");
+    serve(master);
+    assert_eq!(
+        client.request("prov-session", &long).await.expect("echo"),
+        long
+    );
+}

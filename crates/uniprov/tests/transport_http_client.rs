@@ -166,14 +166,18 @@ async fn closed_idle_connection_is_replaced_transparently() {
 }
 
 #[tokio::test]
-async fn non_200_status_is_an_http_error() {
+async fn not_found_is_a_missing_endpoint_and_other_statuses_are_http_errors() {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr").to_string();
     tokio::spawn(async move {
         let (stream, _) = listener.accept().await.expect("accept");
         let mut stream = BufReader::new(stream);
+        // esp_http_server's answer for an unregistered URI (a session-only device, §11).
         read_request(&mut stream).await;
         let response = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+        stream.get_mut().write_all(response).await.expect("respond");
+        read_request(&mut stream).await;
+        let response = b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n";
         stream.get_mut().write_all(response).await.expect("respond");
         // Keep the connection until the client is done.
         let _ = stream.read_u8().await;
@@ -183,7 +187,12 @@ async fn non_200_status_is_an_http_error() {
         .expect("connect");
     let result = client.request("prov-ctrl", b"x").await;
     assert!(
-        matches!(result, Err(TransportError::Http(404))),
+        matches!(&result, Err(TransportError::NoEndpoint(e)) if e == "prov-ctrl"),
+        "{result:?}"
+    );
+    let result = client.request("prov-ctrl", b"x").await;
+    assert!(
+        matches!(result, Err(TransportError::Http(500))),
         "{result:?}"
     );
 }

@@ -86,6 +86,10 @@ pub struct ConnArgs {
     /// Serial speed.
     #[arg(long, default_value_t = 115_200)]
     pub baud: u32,
+    /// Console transport: the longest line, CR included, the device's console takes
+    /// (default: 255 with --serial, ESP-IDF's line buffer; 16385 with --exec, uniprov's).
+    #[arg(long = "console-max-line", value_name = "BYTES")]
+    pub console_max_line: Option<usize>,
     /// Seconds to wait for one response and for the device to join the network
     /// (defaults: 30 and 60).
     #[arg(long, value_name = "SECONDS")]
@@ -145,6 +149,7 @@ impl ConnArgs {
             options.request_timeout = timeout;
             options.connect_timeout = timeout;
         }
+        options.console_max_line = self.console_max_line;
         Ok(options)
     }
 

@@ -2,7 +2,8 @@
 //!
 //! Keys are the long option names, with `-` or `_` (`sec-ver = 2`, `sec2_username = "x"`).
 //! Values: a string or number is the option's value, `true` sets a flag (`false` leaves it
-//! unset), an array repeats a repeatable option (`transport = ["ble", "http"]`).
+//! unset, or sets its `no-` counterpart where one exists: `reset-on-failure = false` is
+//! `--no-reset-on-failure`), an array repeats a repeatable option (`transport = ["ble", "http"]`).
 //! Precedence: the command line, then the environment (`UNIPROV_POP`, ...), then the file, then
 //! the defaults. An option given on the command line replaces the file's whole value, also for
 //! repeatable options. Unknown keys are errors, so a typo never goes unnoticed.
@@ -81,7 +82,17 @@ fn merge(cmd: &Command, cli: &ArgMatches, file: &toml::Table) -> anyhow::Result<
         for item in items {
             let text = match (item, flag) {
                 (toml::Value::Boolean(true), true) => None,
-                (toml::Value::Boolean(false), true) => continue,
+                (toml::Value::Boolean(false), true) => {
+                    // `reset-on-failure = false` means `--no-reset-on-failure` where one exists.
+                    let negated = format!("no-{long}");
+                    if cmd
+                        .get_arguments()
+                        .any(|a| a.get_long() == Some(negated.as_str()))
+                    {
+                        argv.push(OsString::from(format!("--{negated}")));
+                    }
+                    continue;
+                }
                 (_, true) => bail!("{key:?} is a flag: write true or false"),
                 (toml::Value::String(s), false) => Some(s.clone()),
                 (toml::Value::Integer(n), false) => Some(n.to_string()),
@@ -143,11 +154,23 @@ mod tests {
         .expect("merge");
         assert_eq!(args.sec_ver, 1);
         assert_eq!(args.transports, [TransportArg::Console]);
-        assert_eq!(args.sec2_username, "alice");
+        assert_eq!(args.sec2_username.as_deref(), Some("alice"));
         assert_eq!(args.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(args.mode, ModeArg::SessionOnly);
         assert!(args.no_auto_stop && !args.reset);
         assert_eq!(args.max_sessions, 4);
+    }
+
+    #[test]
+    fn reset_on_failure_can_be_turned_off_either_way_and_the_command_line_wins() {
+        let off = |cli: &[&str], file: &str| merged(cli, file).expect("merge").no_reset_on_failure;
+        assert!(!off(&[], ""));
+        assert!(off(&[], "reset-on-failure = false"));
+        assert!(off(&[], "no_reset_on_failure = true"));
+        assert!(!off(&[], "reset-on-failure = true"));
+        assert!(!off(&["--reset-on-failure"], "reset-on-failure = false"));
+        assert!(!off(&["--reset-on-failure"], "no-reset-on-failure = true"));
+        assert!(off(&["--no-reset-on-failure"], "reset-on-failure = true"));
     }
 
     #[test]

@@ -20,8 +20,10 @@ pub struct HardeningArgs {
     /// Longest backoff after failed handshakes, in seconds.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub auth_backoff_cap_s: u64,
-    /// Sessions unused for this long are closed, in seconds.
-    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Sessions unused for this long are closed, in seconds. Long, because a person may sit on
+    /// the app's password screen for minutes; a full session table evicts the least recently
+    /// used session earlier.
+    #[arg(long, default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..))]
     pub session_idle_timeout_s: u64,
     /// HTTP connections served at once; more wait in the listen backlog.
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..))]

@@ -8,7 +8,7 @@ use uniprov::core::{Entropy, Secret};
 use uniprov::device::storage::StateDir;
 use uniprov::entropy::OsEntropy;
 
-use super::DeviceArgs;
+use super::{DeviceArgs, NetworkArg};
 
 /// Salt length of generated security 2 credentials (esp_prov's default).
 const SALT_LEN: usize = 16;
@@ -73,7 +73,7 @@ fn sec2(args: &DeviceArgs, state_dir: Option<&Path>) -> anyhow::Result<Configure
     } else {
         Sec2Patch::V0
     };
-    let username = args.sec2_username.clone();
+    let username = sec2_username(args);
     if let (Some(salt), Some(verifier)) = (&args.sec2_salt, &args.sec2_verifier) {
         let salt = hex::decode(salt.trim()).context("--sec2-salt is not hex")?;
         let verifier =
@@ -81,6 +81,7 @@ fn sec2(args: &DeviceArgs, state_dir: Option<&Path>) -> anyhow::Result<Configure
         if salt.is_empty() || verifier.expose().is_empty() {
             bail!("--sec2-salt and --sec2-verifier must not be empty");
         }
+        check_salt(&salt)?;
         return Ok(Configured {
             device: DeviceSecurity::Sec2 {
                 salt,
@@ -113,6 +114,18 @@ fn sec2(args: &DeviceArgs, state_dir: Option<&Path>) -> anyhow::Result<Configure
             .context("reading the stored sec2 credentials")?,
         None => None,
     };
+    // A state directory from before this check may hold a salt starting with 0x00: replace
+    // it (the device makes a new salt and verifier from the same password; clients that
+    // log in with the password notice nothing, a verifier copied elsewhere must be redone).
+    let stored = stored.filter(|s| {
+        let usable = s.salt.first().is_some_and(|&b| b != 0);
+        if !usable {
+            tracing::warn!(
+                "the stored security 2 salt starts with 0x00, with which the Android app and esp_prov can never log in: generating a new salt and verifier"
+            );
+        }
+        usable
+    });
     let user = username.as_bytes();
     let pwd = password.expose().as_bytes();
     let creds = match &stored {
@@ -141,6 +154,30 @@ fn sec2(args: &DeviceArgs, state_dir: Option<&Path>) -> anyhow::Result<Configure
     })
 }
 
+/// The security 2 username: `--sec2-username`, else the phone apps' name for the network:
+/// `wifiprov`, or `threadprov` for a Thread device, because the Android app uses
+/// `threadprov` whenever the capabilities contain `thread_scan` / `thread_prov`, even over a
+/// QR code's username (APPS.md §2). The banner and the QR code show this same name.
+pub(super) fn sec2_username(args: &DeviceArgs) -> String {
+    match (&args.sec2_username, args.network) {
+        (Some(name), _) => name.clone(),
+        (None, NetworkArg::Thread) => "threadprov".to_owned(),
+        (None, NetworkArg::Wifi) => "wifiprov".to_owned(),
+    }
+}
+
+/// Refuses a salt whose first byte is 0x00: the Android app and esp_prov strip leading zero
+/// bytes of the salt before hashing it (APPS.md §3, §6.2), so no login with them could ever
+/// succeed.
+pub(super) fn check_salt(salt: &[u8]) -> anyhow::Result<()> {
+    if salt.first() == Some(&0) {
+        bail!(
+            "the security 2 salt (--sec2-salt, or sec2-salt in --config) starts with 0x00: the Android app and esp_prov strip leading zero bytes of the salt, so they could never log in; make new credentials with `uniprov sec2-gen-cred` (its salts never start with 0x00)"
+        );
+    }
+    Ok(())
+}
+
 /// Feeds back a stored salt as the "random" bytes of the salt generator.
 struct Replay<'a>(&'a [u8]);
 
@@ -162,4 +199,34 @@ fn random_password() -> Secret<String> {
         .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
         .collect();
     Secret::new(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_salt_starting_with_zero_is_refused_with_the_reason() {
+        let err = check_salt(&[0, 1, 2]).expect_err("leading zero");
+        let text = err.to_string();
+        assert!(text.contains("0x00") && text.contains("Android"), "{text}");
+        assert!(check_salt(&[1, 0, 0]).is_ok());
+    }
+
+    #[test]
+    fn generated_salts_never_start_with_zero() {
+        // A source that only gives zeros still yields a usable salt.
+        struct Zeros;
+        impl Entropy for Zeros {
+            fn fill(&mut self, dest: &mut [u8]) {
+                dest.fill(0);
+            }
+        }
+        let creds = generate_sec2_credentials(b"wifiprov", b"pwd", SALT_LEN, &mut Zeros);
+        assert_ne!(creds.salt[0], 0);
+        for _ in 0..256 {
+            let creds = generate_sec2_credentials(b"u", b"p", 4, &mut OsEntropy);
+            assert_ne!(creds.salt[0], 0);
+        }
+    }
 }

@@ -2,6 +2,12 @@
 //! a hotspot named after the service name (WPA2 with `--service-key`, else open) and serves the
 //! HTTP transport on it; the hotspot goes away when provisioning ended or the device stops
 //! (`uniprov::device::network::networkmanager::SoftAp` has the details).
+//!
+//! Without `--softap-interface` the device asks the radio (its nl80211 interface combinations)
+//! whether it runs an access point beside the station. If it does, the hotspot gets its own
+//! interface (`uapN`, removed again at the end), so the phone apps, which poll `GetStatus` over
+//! the hotspot after Apply, read the outcome, as with an ESP32 in AP+STA mode. If it does not,
+//! the device warns that the apps will show a failure although provisioning may succeed.
 
 use anyhow::{bail, Context};
 use clap::Args;
@@ -19,9 +25,9 @@ pub struct SoftApArgs {
     /// WPA2 passphrase of the hotspot, 8 to 63 characters; without it the hotspot is open.
     #[arg(long, requires = "softap", value_name = "KEY")]
     pub service_key: Option<SecretArg>,
-    /// Interface of the hotspot (default: --wifi-iface, which then is hotspot and station one
-    /// after the other). A second AP interface on the same radio keeps the hotspot up while the
-    /// station connects.
+    /// Interface of the hotspot. Default: a new AP interface (uap0) beside --wifi-iface when the
+    /// radio allows AP+STA (the hotspot stays up while the station connects), else --wifi-iface
+    /// itself (hotspot and station one after the other). Name --wifi-iface here to force that.
     #[arg(long, requires = "softap", value_name = "IFACE")]
     pub softap_interface: Option<String>,
     /// Channel of the hotspot (default: NetworkManager's choice). With --softap-interface on a
@@ -76,11 +82,18 @@ pub(super) async fn open(
     use uniprov::device::network::networkmanager::{NmConfig, SoftAp};
 
     let station = args.linux_radio.wifi_iface.clone();
-    let iface = args
-        .softap
-        .softap_interface
-        .clone()
-        .unwrap_or_else(|| station.clone());
+    let (iface, made) = match args.softap.softap_interface.clone() {
+        Some(iface) => (iface, None),
+        None => ap_interface(&station, args.softap.softap_channel),
+    };
+    if iface == station {
+        tracing::warn!(
+            "{station} runs the hotspot and the station one after the other: the hotspot goes \
+             down while the station connects, so the phone apps (which read the outcome over \
+             the hotspot) will show a failure although provisioning may succeed; this device's \
+             log tells the outcome"
+        );
+    }
     let mut hotspot = HotspotConfig::new(iface.clone(), service_name);
     hotspot.key = args
         .softap
@@ -88,10 +101,52 @@ pub(super) async fn open(
         .as_ref()
         .map(|k| Secret::new(k.0.clone()));
     hotspot.channel = args.softap.softap_channel;
-    let softap = SoftAp::open(NmConfig::new(station), hotspot)
+    let softap = SoftAp::open_with(NmConfig::new(station), hotspot, made)
         .await
         .with_context(|| format!("starting the SoftAP hotspot {service_name:?} on {iface}"))?;
     Ok(std::sync::Arc::new(softap))
+}
+
+/// The hotspot's interface when none was named: a new AP interface beside `station` if the
+/// radio runs AP+STA (returned to be owned by the SoftAP), else `station` itself.
+#[cfg(all(target_os = "linux", feature = "networkmanager"))]
+fn ap_interface(
+    station: &str,
+    channel: Option<u32>,
+) -> (
+    String,
+    Option<uniprov::device::network::softap_iface::ApInterface>,
+) {
+    use uniprov::device::network::softap_iface::{probe, ApInterface, RadioRoles};
+    match probe(station) {
+        RadioRoles::ApSta { phy, channels } => match ApInterface::create(station) {
+            Ok(ap) => {
+                tracing::info!(
+                    %phy,
+                    channels,
+                    iface = ap.name(),
+                    "the radio runs AP+STA: the hotspot gets its own interface and stays up \
+                     while the station connects"
+                );
+                if channels == 1 && channel.is_none() {
+                    tracing::warn!(
+                        "{phy} runs AP and station on one channel only: without \
+                         --softap-channel set to the home network's channel the station may \
+                         fail to connect"
+                    );
+                }
+                (ap.name().to_owned(), Some(ap))
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "falling back to one interface");
+                (station.to_owned(), None)
+            }
+        },
+        RadioRoles::OneRole(why) => {
+            tracing::info!(%why, "the radio has one role at a time");
+            (station.to_owned(), None)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use clap::Parser;
 use uniprov::device::manager::ProvEvent;
 use uniprov::device::service::DeviceEvent;
 
-use super::{banner, events, parse_app_info, DeviceArgs, TransportArg};
+use super::{banner, events, parse_app_info, security, DeviceArgs, TransportArg};
 
 #[derive(Debug, Parser)]
 struct Wrapper {
@@ -97,7 +97,7 @@ fn events_are_flat_json_objects() {
 fn hardening_defaults_are_the_documented_ones_and_zero_limits_are_refused() {
     let h = parse(&[]).expect("parse").hardening;
     assert_eq!((h.auth_max_failures, h.auth_global_max_failures), (5, 20));
-    assert_eq!((h.auth_backoff_cap_s, h.session_idle_timeout_s), (30, 300));
+    assert_eq!((h.auth_backoff_cap_s, h.session_idle_timeout_s), (30, 900));
     assert_eq!(h.max_connections, 32);
     assert_eq!(h.show_secrets, super::hardening::ShowSecrets::Auto);
     for bad in [
@@ -109,4 +109,36 @@ fn hardening_defaults_are_the_documented_ones_and_zero_limits_are_refused() {
     ] {
         assert!(parse(bad).is_err(), "{bad:?}");
     }
+}
+
+#[test]
+fn sec2_username_defaults_to_the_apps_name_for_the_network() {
+    let name = |args: &[&str]| security::sec2_username(&parse(args).expect("parse"));
+    assert_eq!(name(&[]), "wifiprov");
+    assert_eq!(name(&["--network", "thread"]), "threadprov");
+    assert_eq!(
+        name(&["--network", "thread", "--sec2-username", "alice"]),
+        "alice",
+        "an explicit username wins"
+    );
+    assert_eq!(name(&["--sec2-username", "bob"]), "bob");
+}
+
+#[test]
+fn reset_on_failure_is_on_by_default_and_the_last_flag_wins() {
+    let on = |args: &[&str]| !parse(args).expect("parse").no_reset_on_failure;
+    assert!(on(&[]));
+    assert!(!on(&["--no-reset-on-failure"]));
+    assert!(on(&["--no-reset-on-failure", "--reset-on-failure"]));
+    assert!(!on(&["--reset-on-failure", "--no-reset-on-failure"]));
+}
+
+#[test]
+fn the_printed_commands_show_the_thread_default_username() {
+    let args = parse(&["--network", "thread", "--sec2-pwd", "pw-for-test"]).expect("parse");
+    let configured = security::configure(&args, None).expect("security");
+    let command = banner::client_security(&configured.shown, "uniprov", false);
+    assert!(command.contains("--sec2-username threadprov"), "{command}");
+    let esp = banner::client_security(&configured.shown, "esp_prov", false);
+    assert!(esp.contains("--sec2_username threadprov"), "{esp}");
 }

@@ -9,9 +9,11 @@ mod cipher;
 mod error;
 mod sec1;
 mod sec2;
+mod sec2_stats;
 mod srp;
 mod wire;
 
+use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
@@ -20,6 +22,14 @@ use crate::proto::sec0::{sec0_payload, S0SessionCmd, Sec0MsgType};
 use crate::{Entropy, Secret};
 use cipher::SessionCipher;
 pub use error::{CryptoError, Fault, HandshakeError};
+pub use sec2_stats::Sec2DeviceStatistics;
+
+/// The security 2 device counters of this process (all sessions, all devices): how many
+/// handshakes came with the stock apps' short values, and how many a device with ESP-IDF's
+/// rules would have failed. See [`Sec2DeviceStatistics`].
+pub fn sec2_device_statistics() -> Sec2DeviceStatistics {
+    sec2_stats::snapshot()
+}
 use wire::{Sec1Message, Sec2Message};
 
 /// The data-phase variant of security 2, advertised as `sec_patch_ver` in proto-ver (§6.4).
@@ -181,6 +191,7 @@ enum DeviceState {
     Sec2 {
         creds: Arc<sec2::DeviceCredentials>,
         step: Sec2Device,
+        draws: sec2::BDraws,
     },
 }
 
@@ -193,7 +204,7 @@ enum Sec1Device {
 
 enum Sec2Device {
     AwaitCmd0,
-    AwaitCmd1(sec2::DeviceAwaitCmd1),
+    AwaitCmd1(Box<sec2::DeviceAwaitCmd1>),
     Established(SessionCipher),
     Poisoned,
 }
@@ -213,6 +224,19 @@ impl DeviceSession {
         Self::from_prepared(&security.prepared)
     }
 
+    /// A fresh session for replaying a recorded handshake byte for byte (the test vectors):
+    /// like [`new`](Self::new), but a security 2 device uses its first b as drawn even when
+    /// B, K or M would start with 0x00, instead of drawing again (the draw that makes the
+    /// stock Android app's stripped values equal the full ones, APPS.md §3). Compliant
+    /// clients work either way; a real device should use `new` or `prepared`.
+    pub fn for_replay(security: &DeviceSecurity) -> Self {
+        let mut session = Self::new(security);
+        if let DeviceState::Sec2 { draws, .. } = &mut session.state {
+            *draws = sec2::BDraws::AsDrawn;
+        }
+        session
+    }
+
     fn from_prepared(prepared: &Prepared) -> Self {
         let state = match prepared {
             Prepared::Sec0 => DeviceState::Sec0,
@@ -223,6 +247,7 @@ impl DeviceSession {
             Prepared::Sec2(creds) => DeviceState::Sec2 {
                 creds: creds.clone(),
                 step: Sec2Device::AwaitCmd0,
+                draws: sec2::BDraws::UntilNoLeadingZero,
             },
         };
         DeviceSession { state }
@@ -250,9 +275,9 @@ impl DeviceSession {
                 *step = next;
                 Ok(reply)
             }
-            DeviceState::Sec2 { creds, step } => {
+            DeviceState::Sec2 { creds, step, draws } => {
                 let current = core::mem::replace(step, Sec2Device::Poisoned);
-                let (reply, next) = sec2_device_step(current, request, creds, entropy)?;
+                let (reply, next) = sec2_device_step(current, request, creds, *draws, entropy)?;
                 *step = next;
                 Ok(reply)
             }
@@ -348,15 +373,16 @@ fn sec2_device_step(
     current: Sec2Device,
     request: &[u8],
     creds: &sec2::DeviceCredentials,
+    draws: sec2::BDraws,
     entropy: &mut dyn Entropy,
 ) -> Result<(Vec<u8>, Sec2Device), HandshakeError> {
     match (wire::parse_sec2(request)?, current) {
         (Sec2Message::Cmd0(cmd0), _) => {
-            let (reply, next) = sec2::device_cmd0(cmd0, creds, entropy)?;
-            Ok((reply, Sec2Device::AwaitCmd1(next)))
+            let (reply, next) = sec2::device_cmd0(cmd0, creds, entropy, draws)?;
+            Ok((reply, Sec2Device::AwaitCmd1(Box::new(next))))
         }
         (Sec2Message::Cmd1(cmd1), Sec2Device::AwaitCmd1(state)) => {
-            let (reply, cipher) = sec2::device_cmd1(cmd1, state, creds, entropy)?;
+            let (reply, cipher) = sec2::device_cmd1(cmd1, *state, creds, entropy)?;
             Ok((reply, Sec2Device::Established(cipher)))
         }
         (Sec2Message::Cmd1(_), Sec2Device::Poisoned) => Err(HandshakeError::UnexpectedMessage(

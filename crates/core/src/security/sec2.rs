@@ -9,6 +9,7 @@ use zeroize::Zeroizing;
 
 use super::cipher::{Sec2Cipher, SessionCipher};
 use super::error::HandshakeError;
+use super::sec2_stats as stats;
 use super::srp::{self, Group, Hash, LEN};
 use super::wire::{encode_sec2, parse_sec2, require_success, Sec2Message};
 use super::Sec2Patch;
@@ -35,77 +36,207 @@ impl DeviceCredentials {
     }
 }
 
-/// The device between `S2SessionCmd0` and `S2SessionCmd1`: everything M is computed from.
-pub(crate) struct DeviceAwaitCmd1 {
-    username: Vec<u8>,
-    a_wire: Vec<u8>,
-    b_min: Vec<u8>,
-    k: Secret<[u8; srp::HASH_LEN]>,
+/// How many values of b the device tries before it keeps one although B, K or M starts
+/// with 0x00. Each draw has about a 3/256 chance of such a leading zero, so a second draw is
+/// needed about once in 85 handshakes and the cap is only reached with a broken entropy
+/// source; the handshake then still works for compliant clients and, through the short M
+/// and the stripped-K form of M, for the Android app.
+pub(crate) const MAX_B_DRAWS: usize = 16;
+
+/// Whether the device draws b again when B, K or M would start with 0x00.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BDraws {
+    /// Draw again (up to [`MAX_B_DRAWS`] times): what a device does.
+    UntilNoLeadingZero,
+    /// Use the first b as drawn: replaying recorded handshakes (test vectors).
+    AsDrawn,
 }
 
-/// The session key `K[0..32]` (§6.3 step 4: the first half of the 64-byte K).
-fn aes_key(k: &Hash) -> Zeroizing<[u8; 32]> {
+/// The proof M of a client that strips leading zeros (the Android app, APPS.md §3), with the
+/// stripped K it used, when that differs from the compliant M.
+struct StrippedForm {
+    m: Hash,
+    k_min: Secret<Vec<u8>>,
+}
+
+/// The device between `S2SessionCmd0` and `S2SessionCmd1`: the expected proofs and K.
+pub(crate) struct DeviceAwaitCmd1 {
+    /// A exactly as the client sent it (hashed as such into M and the device proof).
+    a_wire: Vec<u8>,
+    k: Secret<[u8; srp::HASH_LEN]>,
+    /// M over the salt, A, B and K exactly as sent (firmware, esp_prov, iOS, uniprov).
+    expected: Hash,
+    /// M with the salt and K stripped of leading zeros (Android), only when it differs.
+    stripped: Option<StrippedForm>,
+}
+
+/// The session key: the first 32 bytes of K (§6.3 step 4), K being the full 64-byte hash
+/// or, for a stripping client, `MIN(K)` (zero-padded on the right should it be shorter than
+/// 32 bytes, as Java's `Arrays.copyOfRange` does).
+fn aes_key(k: &[u8]) -> Zeroizing<[u8; 32]> {
     let mut key = Zeroizing::new([0u8; 32]);
-    key.copy_from_slice(&k[..32]);
+    let n = k.len().min(32);
+    key[..n].copy_from_slice(&k[..n]);
     key
 }
 
-/// Device step 2 (§6.3): validates `S2SessionCmd0`, draws b (32 bytes of entropy) and answers
-/// with MIN(B) and the salt, both exactly as the client must hash them.
+/// One draw of b and everything it determines.
+struct Draw {
+    b_min: Vec<u8>,
+    k: Zeroizing<Hash>,
+    expected: Hash,
+}
+
+impl Draw {
+    /// Whether B, K or M starts with 0x00 (a stripping client would then hash other bytes).
+    fn has_leading_zero(&self) -> bool {
+        self.b_min.len() < LEN || self.k[0] == 0 || self.expected[0] == 0
+    }
+}
+
+/// Device step 2 (§6.3): validates `S2SessionCmd0`, draws b (32 bytes of entropy per draw)
+/// and answers with MIN(B) and the salt, both exactly as the client must hash them.
+///
+/// Accepts the stock apps' handshakes without any wire change (APPS.md §3): A may be shorter
+/// than 384 bytes (the apps send `MIN(A)`): it is left-padded for the arithmetic and u, and
+/// hashed into M and the device proof exactly as received. With
+/// [`BDraws::UntilNoLeadingZero`], b is drawn again while B, K or the expected M would start
+/// with 0x00, so the values a stripping client hashes equal the full ones.
 pub(crate) fn device_cmd0(
     cmd0: S2SessionCmd0,
     creds: &DeviceCredentials,
     entropy: &mut dyn Entropy,
+    draws: BDraws,
 ) -> Result<(Vec<u8>, DeviceAwaitCmd1), HandshakeError> {
     if cmd0.client_username.is_empty() || cmd0.client_username.len() > usize::from(u16::MAX) {
         return Err(HandshakeError::InvalidParameters(
             "client_username must be 1 to 65535 bytes",
         ));
     }
-    // §6.3 step 1: the device requires len(A) == 384 (MIN(A) of 383 bytes is refused).
-    let a_wire: &[u8; LEN] = cmd0
-        .client_pubkey
-        .as_slice()
-        .try_into()
-        .map_err(|_| HandshakeError::InvalidParameters("client_pubkey must be 384 bytes"))?;
-    let mut b = Zeroizing::new([0u8; 32]);
-    entropy.fill(b.as_mut_slice());
+    // ESP-IDF requires exactly 384 bytes (§6.3 step 1); the apps send MIN(A), so we take
+    // anything up to 384 bytes (an empty A is 0 and refused as A mod N == 0).
+    let a_padded = srp::pad_bytes(&cmd0.client_pubkey).ok_or(HandshakeError::InvalidParameters(
+        "client_pubkey is longer than 384 bytes",
+    ))?;
     let verifier = creds.verifier.as_ref().map_err(Clone::clone)?;
-    let exchange = srp::device_exchange(Group::get(), verifier, a_wire, &b)?;
+    let username = cmd0.client_username;
+    let a_wire = cmd0.client_pubkey;
+    let draw = |entropy: &mut dyn Entropy| -> Result<Draw, HandshakeError> {
+        let mut b = Zeroizing::new([0u8; 32]);
+        entropy.fill(b.as_mut_slice());
+        let exchange = srp::device_exchange(Group::get(), verifier, &a_padded, &b)?;
+        let expected = srp::client_proof(
+            &username,
+            &creds.salt,
+            &a_wire,
+            &exchange.b_min,
+            exchange.k.as_slice(),
+        );
+        Ok(Draw {
+            b_min: exchange.b_min,
+            k: exchange.k,
+            expected,
+        })
+    };
+    let mut current = draw(entropy)?;
+    record_first_draw(&current, a_wire.len() < LEN);
+    let limit = match draws {
+        BDraws::UntilNoLeadingZero => MAX_B_DRAWS,
+        BDraws::AsDrawn => 1,
+    };
+    let mut drawn = 1;
+    while current.has_leading_zero() && drawn < limit {
+        current = draw(entropy)?;
+        drawn += 1;
+        stats::bump(&stats::B_REDRAWS);
+    }
+    stats::bump_if(current.has_leading_zero(), &stats::KEPT_LEADING_ZERO);
+    let stripped = stripped_form(&username, &creds.salt, &a_wire, &current);
     let reply = encode_sec2(Sec2Message::Resp0(S2SessionResp0 {
         status: 0,
-        device_pubkey: exchange.b_min.clone(),
+        device_pubkey: current.b_min.clone(),
         device_salt: creds.salt.clone(),
     }));
     let state = DeviceAwaitCmd1 {
-        username: cmd0.client_username,
-        a_wire: cmd0.client_pubkey,
-        b_min: exchange.b_min,
-        k: Secret::new(*exchange.k),
+        a_wire,
+        k: Secret::new(*current.k),
+        expected: current.expected,
+        stripped,
     };
     Ok((reply, state))
 }
 
-/// Device step 4 (§6.3): checks the client proof M (64 bytes, constant-time comparison),
-/// answers with `H(A ‖ M ‖ K)` and the data-phase nonce. Draws the nonce from `entropy`:
-/// 8 bytes for patch 1 (the nonce is those bytes ‖ BE32(1)), 16 bytes for patch 0.
+/// Counts what a device with ESP-IDF's rules would have made of this handshake.
+fn record_first_draw(first: &Draw, short_a: bool) {
+    stats::bump(&stats::HANDSHAKES);
+    stats::bump_if(short_a, &stats::SHORT_A);
+    stats::bump_if(first.b_min.len() < LEN, &stats::FIRST_B_SHORT_B);
+    stats::bump_if(first.k[0] == 0, &stats::FIRST_B_K_ZERO);
+    stats::bump_if(first.expected[0] == 0, &stats::FIRST_B_M_ZERO);
+    stats::bump_if(
+        short_a || first.k[0] == 0 || first.expected[0] == 0,
+        &stats::STRICT_FAILURES,
+    );
+}
+
+/// The Android app's M (APPS.md §3): `H(H(N) XOR H(PAD(g)) ‖ H(I) ‖ MIN(s) ‖ A ‖ MIN(B) ‖
+/// MIN(K))`, A as it sent it (already minimal) and B as we sent it (already minimal). It
+/// differs from the compliant M only when the salt or K starts with 0x00.
+fn stripped_form(username: &[u8], salt: &[u8], a_wire: &[u8], draw: &Draw) -> Option<StrippedForm> {
+    let salt_min = srp::min(salt);
+    let k_min = srp::min(draw.k.as_slice());
+    if salt_min.len() == salt.len() && k_min.len() == srp::HASH_LEN {
+        return None;
+    }
+    Some(StrippedForm {
+        m: srp::client_proof(username, salt_min, a_wire, &draw.b_min, k_min),
+        k_min: Secret::new(k_min.to_vec()),
+    })
+}
+
+/// `proof` left-padded to 64 bytes; `None` if empty or longer.
+fn padded_proof(proof: &[u8]) -> Option<Hash> {
+    let start = srp::HASH_LEN.checked_sub(proof.len())?;
+    if proof.is_empty() {
+        return None;
+    }
+    let mut out = [0u8; srp::HASH_LEN];
+    out[start..].copy_from_slice(proof);
+    Some(out)
+}
+
+/// Device step 4 (§6.3): checks the client proof M, answers with `H(A ‖ M ‖ K)` and the
+/// data-phase nonce. Draws the nonce from `entropy`: 8 bytes for patch 1 (the nonce is those
+/// bytes ‖ BE32(1), so clients that start their counter at 1 whatever the nonce says, like
+/// the iOS app, agree), 16 bytes for patch 0.
+///
+/// M may be shorter than 64 bytes (the Android app strips its leading zeros): it is
+/// left-padded and compared in constant time with the expected M and, when they differ, with
+/// the stripped-K form; A, M and K go into the device proof exactly as the client used them.
 pub(crate) fn device_cmd1(
     cmd1: S2SessionCmd1,
     state: DeviceAwaitCmd1,
     creds: &DeviceCredentials,
     entropy: &mut dyn Entropy,
 ) -> Result<(Vec<u8>, SessionCipher), HandshakeError> {
-    if cmd1.client_proof.len() != srp::HASH_LEN {
-        return Err(HandshakeError::InvalidParameters(
-            "client_proof must be 64 bytes",
-        ));
-    }
-    let k = state.k.expose();
-    let expected = srp::client_proof(&state.username, &creds.salt, &state.a_wire, &state.b_min, k);
-    if !srp::proofs_equal(&cmd1.client_proof, &expected) {
-        return Err(HandshakeError::CredentialsMismatch);
-    }
-    let proof = srp::device_proof(&state.a_wire, &expected, k);
+    let received = padded_proof(&cmd1.client_proof).ok_or(HandshakeError::InvalidParameters(
+        "client_proof must be 1 to 64 bytes",
+    ))?;
+    let compliant = srp::proofs_equal(&received, &state.expected);
+    let stripped = state
+        .stripped
+        .as_ref()
+        .filter(|form| srp::proofs_equal(&received, &form.m));
+    let k: &[u8] = match (compliant, stripped) {
+        (true, _) => state.k.expose(),
+        (false, Some(form)) => {
+            stats::bump(&stats::STRIPPED_K_PROOFS);
+            form.k_min.expose()
+        }
+        (false, None) => return Err(HandshakeError::CredentialsMismatch),
+    };
+    stats::bump_if(cmd1.client_proof.len() < srp::HASH_LEN, &stats::SHORT_M1);
+    let proof = srp::device_proof(&state.a_wire, &cmd1.client_proof, k);
     let nonce = match creds.patch {
         Sec2Patch::V1 => {
             // §6.4 patch 1: 8 random bytes ‖ BE32(1); the counter starts at 1.
@@ -196,7 +327,7 @@ pub(crate) fn client_resp0(
         &resp0.device_salt,
         &state.a_padded,
         &resp0.device_pubkey,
-        &k,
+        k.as_slice(),
     );
     let request = encode_sec2(Sec2Message::Cmd1(S2SessionCmd1 {
         client_proof: m.to_vec(),
@@ -231,8 +362,12 @@ pub(crate) fn client_resp1(
     if !srp::proofs_equal(&resp1.device_proof, &expected) {
         return Err(HandshakeError::CredentialsMismatch);
     }
-    let cipher = Sec2Cipher::new(&aes_key(k), state.patch, &resp1.device_nonce).ok_or(
+    let cipher = Sec2Cipher::new(&aes_key(k.as_slice()), state.patch, &resp1.device_nonce).ok_or(
         HandshakeError::InvalidParameters("device_nonce length does not match sec_patch_ver"),
     )?;
     Ok(SessionCipher::Sec2(Box::new(cipher)))
 }
+
+#[cfg(test)]
+#[path = "sec2_tests.rs"]
+mod tests;

@@ -22,6 +22,7 @@ pub async fn open(
     };
     let console = ConsoleClientConfig {
         response_timeout: Some(options.request_timeout),
+        max_line: options.console_max_line,
         ..ConsoleClientConfig::default()
     };
     match target {

@@ -29,6 +29,9 @@ pub enum ErrorClass {
     NetworkNotFound,
     /// A step did not finish in time. Exit 7.
     Timeout,
+    /// The device does not offer what was asked: provisioning on a session-only device (§11),
+    /// a scan without `wifi_scan`, an endpoint it does not have. Exit 8.
+    NotOffered,
     /// Anything else: a protocol error, a refused request, a malformed response. Exit 1.
     Other,
 }
@@ -44,6 +47,7 @@ impl ErrorClass {
             ErrorClass::WifiAuth => 5,
             ErrorClass::NetworkNotFound => 6,
             ErrorClass::Timeout => 7,
+            ErrorClass::NotOffered => 8,
         }
     }
 
@@ -56,6 +60,7 @@ impl ErrorClass {
             ErrorClass::WifiAuth => "wifi_auth",
             ErrorClass::NetworkNotFound => "network_not_found",
             ErrorClass::Timeout => "timeout",
+            ErrorClass::NotOffered => "not_offered",
             ErrorClass::Other => "other",
         }
     }
@@ -135,6 +140,10 @@ pub enum ClientError {
     /// The device does not offer what was asked (no `wifi_scan`, no `thread_prov`, ...).
     #[error("the device does not offer {0}")]
     NotOffered(&'static str),
+    /// The device serves a security session but no provisioning: network_provisioning's
+    /// session-only mode (§11) without provisioning enabled on this boot, or after it finished.
+    #[error("the device does not offer provisioning (yet): it serves only a secure session (network_provisioning session-only mode); {0}")]
+    ProvisioningNotOffered(String),
     /// The device answered a different message than the one asked for.
     #[error("unexpected response from {0}")]
     UnexpectedResponse(&'static str),
@@ -213,8 +222,10 @@ impl ClientError {
             | ClientError::UnsupportedSecurity(_)
             | ClientError::VersionMismatch { .. }
             | ClientError::Refused { .. }
-            | ClientError::NotOffered(_)
             | ClientError::UnexpectedResponse(_) => ErrorClass::Other,
+            ClientError::NotOffered(_) | ClientError::ProvisioningNotOffered(_) => {
+                ErrorClass::NotOffered
+            }
         }
     }
 
@@ -242,6 +253,12 @@ impl ClientError {
                 ),
                 _ => None,
             },
+            ErrorClass::NotOffered => match self {
+                ClientError::ProvisioningNotOffered(_) => Some(
+                    "the device is provisioned already or its firmware has not enabled provisioning on this boot (network_prov_mgr_enable_provisioning(); `uniprov device --enable-provisioning`)",
+                ),
+                _ => Some("`uniprov version` shows what the device offers"),
+            },
             ErrorClass::Usage => None,
         }
     }
@@ -251,6 +268,10 @@ impl ClientError {
     pub fn transport(endpoint: &str, source: TransportError) -> Self {
         if transport_class(&source) == ErrorClass::Unreachable {
             ClientError::Unreachable(source)
+        } else if let (TransportError::NoEndpoint(_), true) =
+            (&source, PROVISIONING_ENDPOINTS.contains(&endpoint))
+        {
+            ClientError::ProvisioningNotOffered(format!("it has no {endpoint} endpoint"))
         } else {
             ClientError::Transport {
                 endpoint: endpoint.to_owned(),
@@ -260,10 +281,15 @@ impl ClientError {
     }
 }
 
+/// The endpoints a session-only device removes (§11).
+const PROVISIONING_ENDPOINTS: [&str; 3] = ["prov-config", "prov-scan", "prov-ctrl"];
+
 fn transport_class(error: &TransportError) -> ErrorClass {
     match error {
         TransportError::Unreachable { .. } => ErrorClass::Unreachable,
         TransportError::Timeout => ErrorClass::Timeout,
+        TransportError::NoEndpoint(_) => ErrorClass::NotOffered,
+        TransportError::LineTooLong { .. } => ErrorClass::Usage,
         _ => ErrorClass::Other,
     }
 }

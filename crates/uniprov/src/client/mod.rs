@@ -21,6 +21,7 @@ mod error;
 pub mod flow;
 pub mod manifest;
 mod negotiate;
+mod negotiate_offer;
 mod options;
 mod report;
 mod scan;
@@ -33,6 +34,7 @@ pub use negotiate::{
     negotiate, ChoiceSource, ChosenSecurity, Negotiated, SecurityLevel, SecurityOffer,
     SecurityRequest, SecuritySummary, Warning,
 };
+pub use negotiate_offer::offers_provisioning;
 pub use options::{DeviceOptions, NetworkCredentials, Target, TransportKind, DEFAULT_HTTP_SERVICE};
 pub use report::{error_chain, millis, AppInfo, DeviceInfo, ErrorReport, Phase, Report, Timings};
 pub use session::{Session, SESSION_ENDPOINT, VERSION_ENDPOINT};

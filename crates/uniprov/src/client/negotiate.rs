@@ -7,6 +7,8 @@
 //!   Unlike esp_prov, security 2 is chosen without `--sec_ver` when the device says so.
 //! * `prov.sec_patch_ver` selects the security 2 IV scheme; absent means 0.
 //! * `no_pop` means security 1 without the PoP XOR; a PoP the person gave is then not used.
+//! * An empty PoP (`--pop ''`) is given, not missing: an ESP device started with the PoP `""`
+//!   advertises no `no_pop` but skips the XOR (§5 "PoP details"), and so does the client.
 //! * proto-ver is unauthenticated, so an attacker can make a device look less secure than it
 //!   is. When the scheme chosen is weaker than the QR payload or the given credentials imply,
 //!   negotiation still succeeds but returns a [`Warning::Downgrade`] the caller must show.
@@ -51,7 +53,9 @@ pub struct SecurityRequest {
     /// An explicit scheme (`--sec_ver`); `None` lets proto-ver decide.
     pub sec_ver: Option<u8>,
     /// Security 1 proof of possession. For security 2 it doubles as the password when no
-    /// password is given (the QR payload's `pop` carries the sec2 password, §12).
+    /// password is given (the QR payload's `pop` carries the sec2 password, §12). `Some("")`
+    /// is an explicit empty PoP: security 1 without the XOR, what a device started with an
+    /// empty PoP runs (§5); `None` fails against a device that needs one.
     pub pop: Option<Secret<Vec<u8>>>,
     /// Security 2 username.
     pub username: Option<String>,
@@ -271,12 +275,15 @@ pub fn negotiate(
         ..
     } = request;
     let username = username.or(default_username);
+    let empty_pop_given = pop.as_ref().is_some_and(|p| p.expose().is_empty());
     let pop = pop.filter(|p| !p.expose().is_empty());
     let security = match sec_ver {
         0 => ChosenSecurity::Sec0,
         1 if offer.no_pop => ChosenSecurity::Sec1 { pop: None },
         1 => match pop {
             Some(pop) => ChosenSecurity::Sec1 { pop: Some(pop) },
+            // §5: an empty PoP skips the XOR on both sides.
+            None if empty_pop_given => ChosenSecurity::Sec1 { pop: None },
             // An explicit sec1 against a device that does not run sec1: try without PoP.
             None if offer.sec_ver.is_some_and(|v| v != 1) || offer.no_sec => {
                 ChosenSecurity::Sec1 { pop: None }

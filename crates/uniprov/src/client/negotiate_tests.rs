@@ -152,12 +152,41 @@ fn no_credentials_and_no_expectation_means_no_warning() {
 fn sec1_with_pop_required_but_missing_is_a_usage_error() {
     let e = negotiate(SecurityRequest::default(), &offer(Some(1), Some(0), &[])).unwrap_err();
     assert_eq!(e.class(), crate::client::ErrorClass::Usage);
-    // An empty PoP counts as none.
+}
+
+#[test]
+fn an_empty_pop_is_given_not_missing() {
+    // §5: a device started with PoP "" lists no `no_pop` and skips the XOR; so does `--pop ''`.
     let r = SecurityRequest {
         pop: secret(""),
         ..SecurityRequest::default()
     };
-    assert!(negotiate(r, &offer(Some(1), None, &[])).is_err());
+    let n = negotiate(r, &offer(Some(1), Some(0), &["wifi_scan"])).unwrap();
+    assert!(matches!(n.security, ChosenSecurity::Sec1 { pop: None }));
+    assert!(n.warnings.is_empty(), "{:?}", n.warnings);
+    let summary = n.security.summary(n.source);
+    assert!(!summary.pop);
+    // The same without sec_ver (ESP-IDF v4.x) and against a device that also says no_pop.
+    let r = SecurityRequest {
+        pop: secret(""),
+        ..SecurityRequest::default()
+    };
+    let n = negotiate(r, &offer(None, None, &["wifi_scan"])).unwrap();
+    assert!(matches!(n.security, ChosenSecurity::Sec1 { pop: None }));
+    let r = SecurityRequest {
+        pop: secret(""),
+        ..SecurityRequest::default()
+    };
+    let n = negotiate(r, &offer(Some(1), Some(0), &["no_pop"])).unwrap();
+    assert!(matches!(n.security, ChosenSecurity::Sec1 { pop: None }));
+    // An empty PoP is no security 2 password.
+    let r = SecurityRequest {
+        pop: secret(""),
+        username: Some("wifiprov".into()),
+        ..SecurityRequest::default()
+    };
+    let e = negotiate(r, &offer(Some(2), Some(1), &[])).unwrap_err();
+    assert_eq!(e.class(), crate::client::ErrorClass::Usage);
 }
 
 #[test]

@@ -168,6 +168,10 @@ pub struct DeviceOptions {
     pub poll_initial: Duration,
     /// Longest interval between status polls.
     pub poll_max: Duration,
+    /// Console transports: the longest request line the device's console takes, CR included.
+    /// `None`: 255 on a serial port (an ESP32, §9.3), 16385 with a child process (a
+    /// `uniprov device`). See [`ConsoleClientConfig::max_line`](super::transport::ConsoleClientConfig).
+    pub console_max_line: Option<usize>,
 }
 
 impl Default for DeviceOptions {
@@ -178,6 +182,7 @@ impl Default for DeviceOptions {
             scan_page_size: None,
             poll_initial: Duration::from_millis(50),
             poll_max: Duration::from_secs(1),
+            console_max_line: None,
         }
     }
 }

@@ -122,19 +122,29 @@ pub(crate) fn scrambler_u(a_padded: &[u8; LEN], b_padded: &[u8; LEN]) -> Hash {
 }
 
 /// `M = H(H(N) XOR H(PAD(g)) ‖ H(I) ‖ s ‖ A ‖ B ‖ K)` with s, A and B exactly as they were on
-/// the wire (A: 384 bytes as sent; B: MIN(B) as the device sent it; salt verbatim) (§6.3).
-pub(crate) fn client_proof(username: &[u8], salt: &[u8], a: &[u8], b: &[u8], k: &Hash) -> Hash {
+/// the wire (A: as the client sent it; B: MIN(B) as the device sent it; salt verbatim) and K
+/// the full 64-byte hash (§6.3); the device also checks a form with stripped salt and K
+/// (APPS.md §3), hence the slices.
+pub(crate) fn client_proof(username: &[u8], salt: &[u8], a: &[u8], b: &[u8], k: &[u8]) -> Hash {
     hash(&[&hn_xor_hg(), &hash(&[username]), salt, a, b, k])
 }
 
-/// The device proof `H(A ‖ M ‖ K)`, A as on the wire (§6.3 step 4).
-pub(crate) fn device_proof(a: &[u8], m: &Hash, k: &Hash) -> Hash {
+/// The device proof `H(A ‖ M ‖ K)`, A and M as on the wire (§6.3 step 4).
+pub(crate) fn device_proof(a: &[u8], m: &[u8], k: &[u8]) -> Hash {
     hash(&[a, m, k])
 }
 
 /// Compares two proofs in constant time (firmware uses `memcmp`, §7 item 6; we do not).
 pub(crate) fn proofs_equal(received: &[u8], expected: &Hash) -> bool {
     received.ct_eq(expected.as_slice()).into()
+}
+
+/// `PAD(x)` of big-endian bytes: left-padded with zeros to 384 bytes; `None` if longer.
+pub(crate) fn pad_bytes(bytes: &[u8]) -> Option<[u8; LEN]> {
+    let start = LEN.checked_sub(bytes.len())?;
+    let mut out = [0u8; LEN];
+    out[start..].copy_from_slice(bytes);
+    Some(out)
 }
 
 /// `PAD(x)` of a group element.
@@ -216,15 +226,16 @@ pub(crate) struct DeviceExchange {
 /// S = (A·v^u)^b mod N, K = H(MIN(S)).
 ///
 /// Rejects `A mod N == 0` and `u == 0` (RFC 5054 §2.5.4; §7 item 7), which would make S
-/// independent of the password. `a_wire` must be the 384 bytes the client sent.
+/// independent of the password. `a_padded` is `PAD(A)` of the bytes the client sent (the
+/// client may send fewer than 384 bytes; only M and the device proof hash them as sent).
 pub(crate) fn device_exchange(
     group: &Group,
     verifier: &PreparedVerifier,
-    a_wire: &[u8; LEN],
+    a_padded: &[u8; LEN],
     b: &[u8; 32],
 ) -> Result<DeviceExchange, HandshakeError> {
     let big_a = group
-        .element(a_wire)
+        .element(a_padded)
         .ok_or(HandshakeError::InvalidParameters(
             "client_pubkey is too long",
         ))?;
@@ -234,7 +245,7 @@ pub(crate) fn device_exchange(
     let g_b = Zeroizing::new(group.g_pow(b));
     let big_b = verifier.kv.add(&g_b);
     let b_padded = pad(&big_b);
-    let u = scrambler_u(a_wire, &b_padded);
+    let u = scrambler_u(a_padded, &b_padded);
     if u.iter().all(|&x| x == 0) {
         return Err(HandshakeError::InvalidParameters("u == 0"));
     }
@@ -331,6 +342,15 @@ mod tests {
         assert_eq!(&N[..8], &[0xff; 8]);
         assert_eq!(&N[8..12], &[0xc9, 0x0f, 0xda, 0xa2]);
         assert_eq!(&N[LEN - 8..], &[0xff; 8]);
+    }
+
+    #[test]
+    fn pad_bytes_left_pads_and_refuses_longer_input() {
+        let padded = pad_bytes(&[1, 2]).expect("short input");
+        assert_eq!(&padded[LEN - 2..], &[1, 2]);
+        assert!(padded[..LEN - 2].iter().all(|&b| b == 0));
+        assert_eq!(pad_bytes(&[7; LEN]), Some([7; LEN]));
+        assert_eq!(pad_bytes(&[7; LEN + 1]), None);
     }
 
     #[test]

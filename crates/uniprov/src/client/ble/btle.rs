@@ -253,9 +253,7 @@ impl ClientTransport for BleClient {
             .endpoints
             .resolve(endpoint)
             .and_then(|uuid| self.characteristics.get(&uuid))
-            .ok_or_else(|| {
-                TransportError::Protocol(format!("the device has no endpoint {endpoint}"))
-            })?;
+            .ok_or_else(|| TransportError::NoEndpoint(endpoint.to_owned()))?;
         // A refused request is an ATT error on the write (NimBLE) or a disconnect
         // (Bluedroid), §3.3: both mean "no response".
         self.peripheral

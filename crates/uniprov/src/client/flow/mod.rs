@@ -12,6 +12,7 @@ use super::connect::open;
 use super::device::{Device, Provisioned};
 use super::error::ClientError;
 use super::negotiate::{SecurityRequest, Warning};
+use super::negotiate_offer::offers_provisioning;
 use super::options::{DeviceOptions, NetworkCredentials, Target};
 use super::report::{Phase, Report};
 use crate::entropy::OsEntropy;
@@ -155,6 +156,12 @@ async fn execute(
     if matches!(action, Action::Version) {
         return Ok(None);
     }
+    if needs_provisioning(&action) && !offers_provisioning(info) {
+        return Err(ClientError::ProvisioningNotOffered(
+            "its proto-ver lists no provisioning capability (wifi_prov, wifi_scan, thread_prov)"
+                .into(),
+        ));
+    }
     hooks.phase(Phase::Handshake);
     let result = device.establish(security, &mut OsEntropy).await.map(|_| ());
     for warning in device.warnings() {
@@ -192,6 +199,19 @@ async fn execute(
             let response = device.custom(&endpoint, &data).await?;
             Ok(Some(json::custom_json(&endpoint, &response)))
         }
+    }
+}
+
+/// Whether `action` needs prov-config, prov-scan or prov-ctrl (§11: a session-only device
+/// serves none of them).
+fn needs_provisioning(action: &Action) -> bool {
+    match action {
+        Action::Provision { .. }
+        | Action::Scan
+        | Action::Status
+        | Action::Reset
+        | Action::Reprov => true,
+        Action::Version | Action::Custom { .. } => false,
     }
 }
 

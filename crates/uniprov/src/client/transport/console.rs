@@ -6,13 +6,22 @@
 //!   input means the device printed nothing). Session id 0, like esp_prov.
 //! * **exec** ([`ConsoleClient::exec`]): runs the device as a child process and talks to its
 //!   stdin/stdout.
-//! * **serial** ([`ConsoleClient::serial`]): talks to a device console on a serial port.
+//! * **serial** ([`ConsoleClient::serial`]): talks to a device console on a serial port, as
+//!   ESP-IDF's console input loop needs it.
 //!
 //! exec and serial (and [`ConsoleClient::prompted`] on any byte stream) write
-//! `<endpoint> <session> <hex>` and read the device's output up to its next prompt `\n>> `.
-//! Output that ends with `\r\n<hex>\r\n` is the response; anything else (nothing, or only the
-//! device's echo of the typed line) means the device refused the request. Their session id is
-//! random and non-zero per client.
+//! `<endpoint> <session> <hex>` followed by a lone CR, what a terminal sends on Enter: ESP-IDF
+//! ends a line only when the last byte it has received so far is a CR, so a line ending with
+//! LF (or CR LF in one write) never ends there. They read the device's output up to its next
+//! prompt `\n>> `; the echo of the line, log lines and the CR echoed as `\r\n` are tolerated, and
+//! the last hex line after an empty line is the response (`console_frame`). No response means
+//! the device refused the request. Their session id is random, non-zero and at most
+//! `i32::MAX` (ESP-IDF `atoi()`s it).
+//!
+//! A line longer than the device's console takes is refused before anything is sent
+//! ([`TransportError::LineTooLong`]): ESP-IDF's console holds 255 bytes ([`ESP_CONSOLE_MAX_LINE`],
+//! the serial default), so a security 2 handshake never fits; `uniprov device` takes 16384
+//! ([`UNIPROV_CONSOLE_MAX_LINE`], the exec default).
 
 use std::time::Duration;
 
@@ -22,10 +31,24 @@ use tokio::io::{
 };
 use tokio::process::{Child, Command};
 
+use super::console_frame::{after_echo, find, response_in};
 use super::{decode_hex, encode_hex, ClientTransport, TransportError};
 
 /// The device's prompt, by which the end of a response is recognised.
 const PROMPT: &[u8] = b"\n>> ";
+
+/// The longest line, CR included, that ESP-IDF's console reads (§9.3: a 256-byte buffer whose
+/// line ends at 255 bytes).
+pub const ESP_CONSOLE_MAX_LINE: usize = 255;
+
+/// The longest line, CR included, that a `uniprov device` console reads by default.
+pub const UNIPROV_CONSOLE_MAX_LINE: usize = 16385;
+
+/// How long a serial console must stay silent before the first request (see `drain_until_quiet`).
+const QUIET: Duration = Duration::from_millis(100);
+
+/// What ends a request line: a lone CR, as a terminal sends on Enter (§9.3).
+const LINE_END: &[u8] = b"\r";
 
 /// Settings of the console client.
 #[derive(Debug, Clone)]
@@ -35,6 +58,11 @@ pub struct ConsoleClientConfig {
     pub response_timeout: Option<Duration>,
     /// Most output bytes read while waiting for one prompt or one typed line.
     pub max_output: usize,
+    /// The longest request line the device's console takes, CR included. `None`: the mode's
+    /// default, [`ESP_CONSOLE_MAX_LINE`] for [`ConsoleClient::serial`] (an ESP32's UART) and
+    /// [`UNIPROV_CONSOLE_MAX_LINE`] otherwise (a `uniprov device` child process). Interactive
+    /// mode never checks: a person pastes the lines.
+    pub max_line: Option<usize>,
 }
 
 impl Default for ConsoleClientConfig {
@@ -42,6 +70,7 @@ impl Default for ConsoleClientConfig {
         Self {
             response_timeout: Some(Duration::from_secs(30)),
             max_output: 1 << 20,
+            max_line: None,
         }
     }
 }
@@ -54,10 +83,11 @@ enum Mode {
     Interactive,
     /// Output framed by prompts. `echoed`: the device echoes typed lines (serial consoles), so
     /// the output of a request is recognised by the echo of its line and anything before it
-    /// (boot messages, stale prompts) is skipped. Without echo, the device's first prompt is
-    /// awaited once (`synced`) and each request's output is the next prompt-terminated chunk.
+    /// (boot messages, stale prompts) is skipped; before the first request a lone CR ends any
+    /// half-typed line in the device's buffer, and its prompt is awaited. Without echo, the
+    /// device's first prompt is awaited once and each request's output is the next
+    /// prompt-terminated chunk. `synced`: that first step is done.
     Prompted {
-        line_end: &'static str,
         echoed: bool,
         synced: bool,
     },
@@ -100,7 +130,6 @@ impl ConsoleClient {
         config: ConsoleClientConfig,
     ) -> Self {
         let mode = Mode::Prompted {
-            line_end: "\n",
             echoed: false,
             synced: false,
         };
@@ -134,10 +163,11 @@ impl ConsoleClient {
     }
 
     /// Opens the serial port `path` at `baud` (8N1) and talks to the console behind it. Lines
-    /// end with CR LF. The device must echo typed characters, as serial consoles do (ESP-IDF's,
-    /// and uniprov's with `ConsoleConfig::echo`): a request's output is the prompt-terminated
-    /// chunk that contains the echo of `<endpoint> <session> `, so boot messages and stale
-    /// prompts before it are skipped instead of being mistaken for an answer.
+    /// end with a lone CR. The device must echo typed characters, as serial consoles do
+    /// (ESP-IDF's, and uniprov's with `ConsoleConfig::echo`): a request's output is the
+    /// prompt-terminated chunk that contains the echo of `<endpoint> <session> `, so boot
+    /// messages and stale prompts before it are skipped instead of being mistaken for an answer.
+    /// Lines are limited to `config.max_line`, by default ESP-IDF's 255 bytes.
     pub fn serial(
         path: &str,
         baud: u32,
@@ -153,11 +183,12 @@ impl ConsoleClient {
         port.clear(tokio_serial::ClearBuffer::Input)
             .map_err(|error| unreachable(error.into()))?;
         let (reader, writer) = tokio::io::split(port);
+        let max_line = config.max_line.unwrap_or(ESP_CONSOLE_MAX_LINE);
         let mut client = Self::prompted(reader, writer, config);
+        client.config.max_line = Some(max_line);
         client.mode = Mode::Prompted {
-            line_end: "\r\n",
             echoed: true,
-            synced: true,
+            synced: false,
         };
         Ok(client)
     }
@@ -207,41 +238,48 @@ impl ConsoleClient {
                 .map_err(|_| TransportError::Timeout)??,
             None => exchange.await?,
         };
-        response_in(&output)?.ok_or(TransportError::ClosedWithoutResponse)
+        response_in(&output)
+            .map_err(|_| TransportError::Protocol("device printed a non-hex response".into()))?
+            .ok_or(TransportError::ClosedWithoutResponse)
     }
 
-    /// Writes `line` and returns the device's output for it, up to the next prompt.
+    /// Writes `line` and returns the device's output for it after the echo, up to the next
+    /// prompt.
     async fn prompted_exchange(&mut self, line: String) -> Result<Vec<u8>, TransportError> {
-        let Mode::Prompted {
-            line_end,
-            echoed,
-            synced,
-        } = self.mode
-        else {
+        let Mode::Prompted { echoed, synced } = self.mode else {
             return Err(TransportError::Protocol("not a prompted console".into()));
         };
         if !synced {
-            self.read_until_prompt().await?;
+            if echoed {
+                // Ends whatever is left in the device's line buffer; an empty line prints
+                // nothing but the prompt. It must reach the device alone: a CR followed by more
+                // bytes in the same burst would not end the line on ESP-IDF. The prompt read
+                // next may be an older one (the device printed it as the port opened), so
+                // the output is drained until it has been quiet for a moment.
+                self.write_raw(LINE_END).await?;
+                self.read_until_prompt().await?;
+                self.drain_until_quiet().await?;
+            } else {
+                self.read_until_prompt().await?;
+            }
             self.mode = Mode::Prompted {
-                line_end,
                 echoed,
                 synced: true,
             };
         }
-        self.write_line(&line).await?;
+        let mut bytes = line.clone().into_bytes();
+        bytes.extend_from_slice(LINE_END);
+        // One write: the CR must be the last byte of the burst that carries the line.
+        self.write_raw(&bytes).await?;
         if !echoed {
             return self.read_until_prompt().await;
         }
         let prefix_end = line.rfind(' ').map_or(line.len(), |at| at + 1);
-        let needle = line
-            .as_bytes()
-            .get(..prefix_end)
-            .unwrap_or_default()
-            .to_vec();
+        let needle = line.as_bytes().get(..prefix_end).unwrap_or_default();
         loop {
             let output = self.read_until_prompt().await?;
-            if find(&output, &needle).is_some() {
-                return Ok(output);
+            if let Some(rest) = after_echo(&output, needle) {
+                return Ok(rest.to_vec());
             }
             tracing::debug!(
                 len = output.len(),
@@ -250,13 +288,29 @@ impl ConsoleClient {
         }
     }
 
-    async fn write_line(&mut self, line: &str) -> Result<(), TransportError> {
-        let line_end = match self.mode {
-            Mode::Prompted { line_end, .. } => line_end,
-            Mode::Interactive => "\n",
-        };
-        self.writer.write_all(line.as_bytes()).await?;
-        self.writer.write_all(line_end.as_bytes()).await?;
+    /// Reads and drops the device's output until none came for [`QUIET`].
+    async fn drain_until_quiet(&mut self) -> Result<(), TransportError> {
+        loop {
+            match tokio::time::timeout(QUIET, self.reader.fill_buf()).await {
+                Err(_) => break,
+                Ok(Err(error)) => return Err(error.into()),
+                Ok(Ok([])) => {
+                    let eof =
+                        std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "console ended");
+                    return Err(TransportError::Io(eof));
+                }
+                Ok(Ok(bytes)) => {
+                    let n = bytes.len();
+                    self.reader.consume(n);
+                }
+            }
+        }
+        self.pending.clear();
+        Ok(())
+    }
+
+    async fn write_raw(&mut self, bytes: &[u8]) -> Result<(), TransportError> {
+        self.writer.write_all(bytes).await?;
         self.writer.flush().await?;
         Ok(())
     }
@@ -278,7 +332,18 @@ impl ClientTransport for ConsoleClient {
         let line = format!("{endpoint} {} {}", self.session, encode_hex(body));
         match self.mode {
             Mode::Interactive => self.interactive_request(line).await,
-            Mode::Prompted { .. } => self.prompted_request(line).await,
+            Mode::Prompted { .. } => {
+                let max = self.config.max_line.unwrap_or(UNIPROV_CONSOLE_MAX_LINE);
+                let len = line.len() + LINE_END.len();
+                if len > max {
+                    return Err(TransportError::LineTooLong {
+                        endpoint: endpoint.to_owned(),
+                        len,
+                        max,
+                    });
+                }
+                self.prompted_request(line).await
+            }
         }
     }
 }
@@ -313,55 +378,7 @@ async fn read_until_prompt(
     }
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() {
-        return Some(0);
-    }
-    haystack
-        .windows(needle.len())
-        .position(|window| window == needle)
-}
-
-/// The response in a device's output: `Some` if the output ends with `\r\n<hex>\r\n` (whatever
-/// echo precedes it), `None` if the device printed no response.
-fn response_in(output: &[u8]) -> Result<Option<Vec<u8>>, TransportError> {
-    let Some(rest) = output.strip_suffix(b"\r\n") else {
-        return Ok(None);
-    };
-    let Some(start) = rest.windows(2).rposition(|w| w == b"\r\n") else {
-        return Ok(None);
-    };
-    let hex = std::str::from_utf8(&rest[start + 2..])
-        .ok()
-        .and_then(decode_hex)
-        .ok_or_else(|| TransportError::Protocol("device printed a non-hex response".into()))?;
-    Ok(Some(hex))
-}
-
+/// A random session id in `1..=i32::MAX`: ESP-IDF reads it with `atoi()`.
 fn random_session() -> u32 {
-    loop {
-        let session: u32 = rand::random();
-        if session != 0 {
-            return session;
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn response_is_the_last_crlf_framed_hex_line() {
-        assert_eq!(
-            response_in(b"\r\nab01\r\n").ok().flatten(),
-            Some(vec![0xab, 0x01])
-        );
-        assert_eq!(response_in(b"\r\n\r\n").ok().flatten(), Some(vec![]));
-        let echoed = b"prov-session 5 0a0b\r\n0c\r\n";
-        assert_eq!(response_in(echoed).ok().flatten(), Some(vec![0x0c]));
-        assert_eq!(response_in(b"").ok().flatten(), None);
-        assert_eq!(response_in(b"prov-session 5 0a0b").ok().flatten(), None);
-        assert!(response_in(b"\r\nzz\r\n").is_err());
-    }
+    rand::Rng::gen_range(&mut rand::thread_rng(), 1..=i32::MAX.unsigned_abs())
 }

@@ -170,6 +170,9 @@ impl HttpClient {
                 });
             }
         };
+        if status == StatusCode::NOT_FOUND {
+            return Err(TransportError::NoEndpoint(endpoint.to_owned()));
+        }
         if status != StatusCode::OK {
             return Err(TransportError::Http(status.as_u16()));
         }

@@ -4,9 +4,12 @@
 //! (§3.3); every transport reports that as [`TransportError::ClosedWithoutResponse`].
 
 pub mod console;
+mod console_frame;
 pub mod http;
 
-pub use console::{ConsoleClient, ConsoleClientConfig};
+pub use console::{
+    ConsoleClient, ConsoleClientConfig, ESP_CONSOLE_MAX_LINE, UNIPROV_CONSOLE_MAX_LINE,
+};
 pub use http::{HttpClient, HttpClientConfig};
 
 /// Carries requests to a device's endpoints.
@@ -42,9 +45,24 @@ pub enum TransportError {
     /// No response within the configured time.
     #[error("timed out waiting for the device")]
     Timeout,
-    /// The device answered with an HTTP status other than 200.
+    /// The device answered with an HTTP status other than 200 (404 is [`TransportError::NoEndpoint`]).
     #[error("the device answered HTTP {0}")]
     Http(u16),
+    /// The device has no such endpoint: HTTP 404, no BLE characteristic of that name. A
+    /// session-only device (§11) answers this for prov-config, prov-scan and prov-ctrl.
+    #[error("the device has no endpoint {0}")]
+    NoEndpoint(String),
+    /// The request line does not fit the device's console line buffer (§9.3: ESP-IDF reads at
+    /// most 255 bytes, CR included); nothing was sent.
+    #[error("a {len}-byte console line to {endpoint} does not fit the device's console, which takes at most {max} bytes per line (ESP-IDF's line buffer: 255); security 2 never fits an ESP console: use BLE or SoftAP (a `uniprov device` console takes longer lines: pass --console-max-line 16385)")]
+    LineTooLong {
+        /// The endpoint of the request.
+        endpoint: String,
+        /// The line's length in bytes, CR included.
+        len: usize,
+        /// The longest line the device takes.
+        max: usize,
+    },
     /// The device's answer did not follow the transport's framing.
     #[error("transport protocol error: {0}")]
     Protocol(String),

@@ -36,11 +36,20 @@ pub struct ManagerConfig {
     pub wifi_conn_attempts: u32,
     /// How long attaching to a Thread network may take before it fails (§10.7).
     pub thread_attach_timeout: Duration,
+    /// After a failure is reported (CRED_FAIL / DATASET_FAIL, i.e. once the attempts of
+    /// [`wifi_conn_attempts`](Self::wifi_conn_attempts) are used up), go back to STARTED at
+    /// once, as ESP-IDF's `wifi_prov_mgr` example does by default
+    /// (`CONFIG_EXAMPLE_RESET_PROV_MGR_ON_FAILURE`: `reset_sm_state_on_failure()` in its
+    /// CRED_FAIL handler). GetStatus keeps reporting the failure until the next Apply, and the
+    /// next SetConfig + Apply is accepted: the stock phone apps never send prov-ctrl, so this
+    /// is the only way a person can correct a wrong passphrase from the app (APPS.md §5).
+    /// `false` keeps ESP's manager rule: FAIL until a ctrl reset.
+    pub reset_on_failure: bool,
 }
 
 impl Default for ManagerConfig {
     /// ESP's defaults: Wi-Fi, full mode, auto-stop after 30 s, cleanup 1000 ms, 16 scan entries,
-    /// legacy attempts, 20 s Thread attach.
+    /// legacy attempts, 20 s Thread attach; and the ESP example's reset after a failure.
     fn default() -> Self {
         ManagerConfig {
             network: NetworkKind::Wifi,
@@ -53,6 +62,7 @@ impl Default for ManagerConfig {
             scan_max_entries: 16,
             wifi_conn_attempts: 0,
             thread_attach_timeout: DEFAULT_THREAD_ATTACH_TIMEOUT,
+            reset_on_failure: true,
         }
     }
 }

@@ -19,11 +19,17 @@
 //!   [`Action::Connect`] follows the Apply at once.
 //! * **No hanging scans.** ESP records scan results only in STARTED and never clears its scanning
 //!   flag otherwise, so a blocking ScanStart outside STARTED hangs (§10.6). Here a ScanStart outside
-//!   STARTED answers InternalError, and a finished scan always clears the flag.
+//!   STARTED answers InternalError, and a finished scan always clears the flag. A blocking
+//!   ScanStart that finds a scan running waits for it and is answered with its outcome (ESP
+//!   answers at once, before any result exists).
 //! * **Station events during STOPPING are ignored** (ESP would move the state back to SUCCESS or
 //!   FAIL while the teardown is pending).
 //! * A ctrl reset / reprov leaves the station state "not connecting yet" (GetStatus: Connecting)
 //!   instead of keeping the last failure.
+//! * **Reset after a failure by default** ([`ManagerConfig::reset_on_failure`]): what ESP's
+//!   `wifi_prov_mgr` example does in its CRED_FAIL handler happens inside the manager, so a
+//!   wrong passphrase can be corrected from the stock apps, which never send prov-ctrl. The
+//!   failure stays readable by GetStatus until the next Apply.
 //!
 //! ESP quirks that are kept because clients rely on them are documented at the code.
 
@@ -341,12 +347,15 @@ impl Manager {
     }
 
     /// ctrl reset (`reset_sm_state_on_failure`, network_provisioning ≥ 1.2.2): STARTED → success
-    /// no-op that also resets the attempt counter; FAIL → forget the RAM credentials, stop the
-    /// radio, STARTED; otherwise InternalError.
+    /// no-op that also resets the attempt counter (and, here, forgets a failure the automatic
+    /// reset left for GetStatus); FAIL → forget the RAM credentials, stop the radio, STARTED;
+    /// otherwise InternalError.
     fn ctrl_reset(&mut self) -> (Status, Vec<Action>) {
         match self.state {
             ProvState::Started => {
                 self.wifi.attempts_completed = 0;
+                self.wifi.forget_failure();
+                self.thread.forget_failure();
                 (Status::Success, Vec::new())
             }
             ProvState::Fail => {
@@ -377,6 +386,21 @@ impl Manager {
     fn clear_attempt(&mut self) {
         self.wifi.clear_attempt();
         self.thread.clear_attempt();
+    }
+
+    /// The ESP example's `reset_sm_state_on_failure()` on CRED_FAIL / DATASET_FAIL, when
+    /// [`ManagerConfig::reset_on_failure`] is on: FAIL → STARTED, the RAM credentials and the
+    /// attempt counter are forgotten, and the reported failure stays for GetStatus (ESP's reset
+    /// does not touch `wifi_state` / the reason either) until the next Apply. Returns whether it
+    /// reset; the caller then stops the radio if an attempt may still be running.
+    fn reset_after_failure(&mut self) -> bool {
+        if !self.config.reset_on_failure || self.state != ProvState::Fail {
+            return false;
+        }
+        self.wifi.forget_attempt();
+        self.thread.forget_attempt();
+        self.state = ProvState::Started;
+        true
     }
 
     /// Feeds an event of the network backend.

@@ -15,7 +15,9 @@ pub enum ScanOutcome {
     /// Answer now.
     Reply(ScanResponse),
     /// A blocking ScanStart: hold the request; its response comes from
-    /// [`Manager::on_wifi_scan_done`] / [`Manager::on_thread_scan_done`].
+    /// [`Manager::on_wifi_scan_done`] / [`Manager::on_thread_scan_done`], which answers every
+    /// blocking ScanStart held for that scan (the one that started it and any that found it
+    /// running) with the same response.
     Pending,
     /// Fail the request at the transport level (§3.3): a ScanResult page outside
     /// `start_index < MAX`, `count ≤ MAX − start_index` (firmware from 2026 on).
@@ -26,7 +28,7 @@ pub enum ScanOutcome {
 #[derive(Debug)]
 struct Results<T> {
     scanning: bool,
-    /// A blocking ScanStart waits for this scan.
+    /// At least one blocking ScanStart waits for this scan.
     waiter: bool,
     entries: Vec<T>,
 }
@@ -126,7 +128,7 @@ impl Manager {
                 let start = start(&mut self.scan.wifi, in_started, params.blocking);
                 let actions = match start {
                     Start::New | Start::NewBlocking => vec![Action::StartWifiScan(params)],
-                    Start::Refused | Start::AlreadyRunning => Vec::new(),
+                    Start::Refused | Start::AlreadyRunning | Start::Join => Vec::new(),
                 };
                 (start.outcome(ScanReply::WifiStarted), actions)
             }
@@ -134,7 +136,7 @@ impl Manager {
                 let start = start(&mut self.scan.thread, in_started, params.blocking);
                 let actions = match start {
                     Start::New | Start::NewBlocking => vec![Action::StartThreadScan(params)],
-                    Start::Refused | Start::AlreadyRunning => Vec::new(),
+                    Start::Refused | Start::AlreadyRunning | Start::Join => Vec::new(),
                 };
                 (start.outcome(ScanReply::ThreadStarted), actions)
             }
@@ -206,8 +208,12 @@ impl Manager {
 enum Start {
     /// Not in STARTED: refused (see the module docs of the manager).
     Refused,
-    /// A scan is running: Success without restarting (and without waiting).
+    /// A non-blocking start while a scan is running: Success without restarting (ESP).
     AlreadyRunning,
+    /// A blocking start while a scan is running: answered when that scan finishes, with its
+    /// outcome. ESP answers Success at once, and Android, which then asks ScanStatus exactly
+    /// once and needs `scan_finished` in that answer (APPS.md §5), would wait forever.
+    Join,
     /// A new scan, answered now.
     New,
     /// A new blocking scan, answered when it finishes.
@@ -219,13 +225,17 @@ impl Start {
         match self {
             Start::Refused => reply(Status::InternalError, started),
             Start::AlreadyRunning | Start::New => reply(Status::Success, started),
-            Start::NewBlocking => ScanOutcome::Pending,
+            Start::NewBlocking | Start::Join => ScanOutcome::Pending,
         }
     }
 }
 
 fn start<T>(results: &mut Results<T>, in_started: bool, blocking: bool) -> Start {
     if results.scanning {
+        if blocking {
+            results.waiter = true;
+            return Start::Join;
+        }
         return Start::AlreadyRunning;
     }
     if !in_started {

@@ -38,9 +38,22 @@ pub(super) struct ThreadSide {
 impl ThreadSide {
     /// Forgets the applied dataset (ctrl reset / reprov).
     pub(super) fn clear_attempt(&mut self) {
-        self.attempt = None;
+        self.forget_attempt();
         self.link = Link::Idle;
+    }
+
+    /// Forgets the applied dataset, keeping the link state (the automatic reset after a
+    /// failure: GetThreadStatus still reports it).
+    pub(super) fn forget_attempt(&mut self) {
+        self.attempt = None;
         self.attach_deadline = None;
+    }
+
+    /// A reported failure becomes "no attempt yet".
+    pub(super) fn forget_failure(&mut self) {
+        if matches!(self.link, Link::Failed(_)) {
+            self.link = Link::Idle;
+        }
     }
 }
 
@@ -74,6 +87,8 @@ impl Manager {
             self.state = ProvState::Fail;
             self.thread.link = Link::Failed(reason);
             let event = Action::Emit(ProvEvent::ThreadDatasetFail { reason });
+            // Nothing was attached, so nothing to stop.
+            self.reset_after_failure();
             return (Status::InternalError, vec![event]);
         }
         let actions = vec![
@@ -129,8 +144,19 @@ impl Manager {
         actions
     }
 
-    /// The backend reports a failure: FAIL, DATASET_FAIL.
+    /// The backend reports a failure: FAIL, DATASET_FAIL; with
+    /// [`reset_on_failure`](super::ManagerConfig::reset_on_failure), STARTED again and the
+    /// interface stops trying.
     pub(super) fn thread_failed(&mut self, reason: ThreadFailReason) -> Vec<Action> {
+        let mut actions = self.thread_fail(reason);
+        if !actions.is_empty() && self.reset_after_failure() {
+            actions.push(Action::Disconnect);
+        }
+        actions
+    }
+
+    /// FAIL and DATASET_FAIL, when attaching.
+    fn thread_fail(&mut self, reason: ThreadFailReason) -> Vec<Action> {
         if self.state != ProvState::CredRecv {
             return Vec::new();
         }
@@ -143,9 +169,10 @@ impl Manager {
     /// The attach timer fired: NetworkNotFound; the interface stops trying.
     pub(super) fn thread_attach_timed_out(&mut self, _now: Instant) -> Vec<Action> {
         self.thread.attach_deadline = None;
-        let mut actions = self.thread_failed(ThreadFailReason::NetworkNotFound);
+        let mut actions = self.thread_fail(ThreadFailReason::NetworkNotFound);
         if !actions.is_empty() {
             actions.insert(0, Action::Disconnect);
+            self.reset_after_failure();
         }
         actions
     }

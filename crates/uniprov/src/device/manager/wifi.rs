@@ -65,10 +65,23 @@ impl Default for WifiSide {
 impl WifiSide {
     /// Forgets the applied credentials (ctrl reset / reprov); the scratch stays, as in ESP.
     pub(super) fn clear_attempt(&mut self) {
+        self.forget_attempt();
+        self.station = Station::Idle;
+    }
+
+    /// Forgets the applied credentials and the attempt counter, keeping the station state
+    /// (the automatic reset after a failure: GetStatus still reports it).
+    pub(super) fn forget_attempt(&mut self) {
         self.attempt = None;
         self.persisted = false;
-        self.station = Station::Idle;
         self.attempts_completed = 0;
+    }
+
+    /// A reported failure becomes "no attempt yet".
+    pub(super) fn forget_failure(&mut self) {
+        if matches!(self.station, Station::Failed(_)) {
+            self.station = Station::Idle;
+        }
     }
 
     fn reconnect(&self) -> Vec<Action> {
@@ -184,7 +197,8 @@ impl Manager {
         actions
     }
 
-    /// An attempt failed or the link was lost (§10.3).
+    /// An attempt failed or the link was lost (§10.3). A reported failure resets the state
+    /// machine when [`reset_on_failure`](super::ManagerConfig::reset_on_failure) is on.
     pub(super) fn wifi_disconnected(&mut self, reason: DisconnectReason) -> Vec<Action> {
         let attempts = self.config.wifi_conn_attempts;
         if attempts > 0 {
@@ -215,6 +229,11 @@ impl Manager {
         // Other reasons with attempts > 0 report the previously stored reason.
         let reason = self.wifi.last_reason;
         self.wifi.station = Station::Failed(reason);
-        vec![Action::Emit(ProvEvent::CredFail { reason })]
+        let mut actions = vec![Action::Emit(ProvEvent::CredFail { reason })];
+        if self.reset_after_failure() {
+            // The backend may still retry on its own: the station stops until the next Apply.
+            actions.push(Action::Disconnect);
+        }
+        actions
     }
 }

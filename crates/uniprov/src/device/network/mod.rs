@@ -50,6 +50,8 @@ pub mod networkmanager;
 pub mod sim;
 pub mod softap;
 #[cfg(target_os = "linux")]
+pub mod softap_iface;
+#[cfg(target_os = "linux")]
 pub mod wpa_supplicant;
 
 pub use dataset::{DatasetError, DatasetInfo};

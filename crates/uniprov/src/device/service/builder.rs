@@ -28,8 +28,10 @@ use crate::entropy::OsEntropy;
 const EVENT_CAPACITY: usize = 256;
 /// Capacity of the request queue shared by the transports.
 const QUEUE_CAPACITY: usize = 64;
-/// Default idle-session timeout.
-const SESSION_IDLE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+/// Default idle-session timeout: long, because a person may sit on the phone app's password
+/// screen for minutes between the handshake and the first request (APPS.md §3). Before that, a
+/// session only goes when the table is full and it is the least recently used one.
+pub const DEFAULT_SESSION_IDLE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 /// A transport the device serves.
 #[derive(Debug, Clone)]
@@ -138,7 +140,9 @@ impl DeviceBuilder {
     /// A device with `security` and ESP's defaults: Wi-Fi, full mode, auto-stop 30 s after
     /// success, cleanup delay 1 s, 16 scan entries, 16 sessions, the simulated radio, no
     /// transport, no state directory (nothing persisted); plus the hardening defaults:
-    /// [`AuthLimits::default`] and a 5-minute idle-session timeout.
+    /// [`AuthLimits::default`] and a 15-minute idle-session timeout. After a failed attempt
+    /// the state machine resets itself ([`reset_on_failure`](Self::reset_on_failure)), as
+    /// ESP-IDF's example does.
     pub fn new(security: DeviceSecurity) -> Self {
         let (events, _) = broadcast::channel(EVENT_CAPACITY);
         DeviceBuilder {
@@ -150,7 +154,7 @@ impl DeviceBuilder {
             state_dir: None,
             max_sessions: 16,
             auth_limits: AuthLimits::default(),
-            session_idle_timeout: SESSION_IDLE_TIMEOUT,
+            session_idle_timeout: DEFAULT_SESSION_IDLE_TIMEOUT,
             transports: Vec::new(),
             on_stored: OnStoredCredentials::default(),
             entropy: Box::new(OsEntropy),
@@ -213,6 +217,16 @@ impl DeviceBuilder {
         self
     }
 
+    /// Whether the state machine goes back to STARTED by itself once a failure is reported
+    /// (default `true`, ESP's example with `CONFIG_EXAMPLE_RESET_PROV_MGR_ON_FAILURE`): the
+    /// status still reads the failure, and the next SetConfig + Apply is accepted without a
+    /// ctrl reset, which the phone apps never send. `false`: ESP's manager rule, FAIL until
+    /// ctrl reset ([`DeviceHandle::reset_on_failure`] does it from the application).
+    pub fn reset_on_failure(mut self, enabled: bool) -> Self {
+        self.manager.reset_on_failure = enabled;
+        self
+    }
+
     /// `set_app_info`: an application entry of the proto-ver text, in call order.
     pub fn app_info(mut self, app: AppInfo) -> Self {
         self.apps.push(app);
@@ -252,7 +266,9 @@ impl DeviceBuilder {
         self
     }
 
-    /// Sessions unused for this long are closed (default 5 minutes; at least 1 s is used).
+    /// Sessions unused for this long are closed (default 15 minutes, see
+    /// [`DEFAULT_SESSION_IDLE_TIMEOUT`]; at least 1 s is used). A full session table evicts the
+    /// least recently used session earlier, whatever this says.
     pub fn session_idle_timeout(mut self, timeout: Duration) -> Self {
         self.session_idle_timeout = timeout.max(Duration::from_secs(1));
         self

@@ -251,7 +251,9 @@ impl DeviceHandle {
         }
     }
 
-    /// `reset_sm_state_on_failure`: after a failure, accept new credentials (ctrl reset).
+    /// `reset_sm_state_on_failure`: after a failure, accept new credentials (ctrl reset). With
+    /// [`DeviceBuilder::reset_on_failure`](super::DeviceBuilder::reset_on_failure) on (the
+    /// default) the manager already did this itself, and this is a success no-op.
     pub async fn reset_on_failure(&self) -> Result<(), HandleError> {
         self.ctrl(match self.shared.network {
             NetworkKind::Wifi => CtrlRequest::WifiReset,

@@ -1,6 +1,15 @@
 //! The idle-session timeout: a protocomm session nobody used for `timeout` is closed, so its
 //! keys and handshake state do not stay in memory until evicted.
 //!
+//! The default is long (15 minutes, [`DEFAULT_SESSION_IDLE_TIMEOUT`]): the phone apps have no
+//! keep-alive and a person may sit on the password screen for minutes between the handshake
+//! and the first encrypted request (APPS.md §3); closing that session makes the app fail. The
+//! session table is bounded anyway (`max_sessions`, least recently used evicted when a new
+//! session needs the room), so the timeout is not what bounds memory; it only ends sessions
+//! that were abandoned while the table had room.
+//!
+//! [`DEFAULT_SESSION_IDLE_TIMEOUT`]: super::DEFAULT_SESSION_IDLE_TIMEOUT
+//!
 //! The device task touches a session on every request and on open, forgets it on close, and
 //! sweeps at [`IdleSessions::next_sweep`]. Sweeps run every eighth of the timeout (at least
 //! every 50 ms), so a session is closed between `timeout` and `1.125 · timeout` after its last
@@ -113,6 +122,23 @@ mod tests {
         assert_eq!(idle.sweep(t0 + 5 * minute), vec![1]);
         assert_eq!(idle.sweep(t0 + 9 * minute), vec![2]);
         assert_eq!(idle.len(), 0);
+    }
+
+    #[test]
+    fn the_default_keeps_a_session_through_minutes_on_the_password_screen() {
+        let t0 = Instant::now();
+        let timeout = crate::device::service::DEFAULT_SESSION_IDLE_TIMEOUT;
+        assert_eq!(timeout, Duration::from_secs(15 * 60));
+        let mut idle = IdleSessions::new(timeout, 16, t0);
+        idle.touch(1, t0, |_| true);
+        // Sweeps every 112.5 s find nothing for the first 14 minutes.
+        while idle.next_sweep() < t0 + Duration::from_secs(14 * 60) {
+            let now = idle.next_sweep();
+            assert!(idle.sweep(now).is_empty(), "closed after {:?}", now - t0);
+        }
+        // The first request 10 minutes after the handshake finds the session open.
+        assert!(!idle.touch(1, t0 + Duration::from_secs(10 * 60), |_| true));
+        assert_eq!(idle.sweep(t0 + Duration::from_secs(25 * 60)), vec![1]);
     }
 
     #[test]

@@ -23,8 +23,8 @@
 //! custom endpoint handler, and the answer is encrypted with `Protocomm::respond`. Anything
 //! refused (unknown endpoint, failed handshake, undecodable request, a handler saying no) is
 //! answered with `None`, which the transports turn into ESP's silent close (§3.3). A blocking
-//! scan keeps its reply until the scan completes; the task keeps serving other requests
-//! meanwhile.
+//! ScanStart keeps its reply until the scan completes (also one that found a scan running: all
+//! held replies get that scan's answer); the task keeps serving other requests meanwhile.
 //!
 //! # Effects
 //!
@@ -49,7 +49,10 @@ use std::sync::Arc;
 use uniprov_core::messages::{NetworkKind, ThreadStatus, WifiStatus};
 
 pub use auth_limit::{AuthBackoff, AuthLimits, BackoffScope};
-pub use builder::{ConsoleIo, DeviceBuilder, OnStoredCredentials, StartError, TransportSpec};
+pub use builder::{
+    ConsoleIo, DeviceBuilder, OnStoredCredentials, StartError, TransportSpec,
+    DEFAULT_SESSION_IDLE_TIMEOUT,
+};
 pub use handle::{DeviceHandle, HandleError};
 pub use version::version_info;
 

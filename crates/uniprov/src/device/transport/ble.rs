@@ -11,9 +11,31 @@
 //!   long reads come as reads at an offset. Requests are limited to 512 bytes, as NimBLE.
 //! * One protocomm session per connection: `SessionOpened` before its first request,
 //!   `SessionClosed` when the device disconnects; the stored values go with it.
-//! * Advertising: the service UUID in the advertising data, the local name and the optional
-//!   manufacturer data (trimmed to fit beside the name, §9.2) placed by bluetoothd, which puts
-//!   what does not fit into the scan response. Re-registered after every disconnect.
+//! * Advertising: flags and the service UUID in the advertising data, the local name in the
+//!   scan response (bluetoothd's layout), and the optional manufacturer data, which bluetoothd
+//!   puts into the advertising data: trimmed to the 8 bytes that fit there
+//!   ([`links::manufacturer_entry`]; ESP-IDF trims to what fits beside the name in its scan
+//!   response, §9.2). Re-registered after every disconnect.
+//! * **GAP Device Name** (0x2A00): bluetoothd serves the adapter's Alias there, so the transport
+//!   sets the Alias to the service name while it runs (Android shows the GAP name after a
+//!   connection, APPS.md §1) and restores it in [`BleTransport::stop`] (an Alias that was the
+//!   system name is reset to follow it again).
+//! * **Answer deadline**: a request the manager has not answered within [`ANSWER_DEADLINE`]
+//!   (18 s; e.g. held by a slow scan) is refused, so the phone gets an ATT error well before its
+//!   30 s ATT timeout and bluetoothd's D-Bus call (25 s) never times out.
+//! * **GATT handles**: the service is registered at the fixed handle [`SERVICE_HANDLE`] (BlueZ's
+//!   `Handle` property), so its range does not move with whatever else registered first. The
+//!   order of the characteristics inside it is *not* fixed: bluer 0.17 answers bluetoothd's
+//!   `GetManagedObjects` from a hash map, and BlueZ 5.66 adds the characteristics in reply
+//!   order; fixing their handles too (`Handle` per characteristic) needs a BlueZ whose gatt-db
+//!   places an attribute by its handle (changed in 2024; 5.66 places it in the next free slot
+//!   of the service, so handles given out of order would break discovery). bluetoothd's GATT service carries Service
+//!   Changed and the Database Hash, which tell caching clients about a changed table. If
+//!   bluetoothd cannot place the service at its handle (another application holds the range)
+//!   it is registered where BlueZ puts it, with a warning. The handles are logged
+//!   (`BLE GATT handles`).
+//! * Guessing limits: every request carries the client's Bluetooth address, so the online
+//!   guessing limit counts per BLE peer ([`super::Origin::Ble`]).
 //! * **Service Changed**: bluetoothd's own GATT database always contains the GATT service
 //!   (0x1801) with the Service Changed characteristic (`populate_gatt_service` in
 //!   `src/gatt-database.c`), so clients that cache attribute tables (iOS, §16) are told when the
@@ -25,12 +47,16 @@
 pub mod links;
 
 use std::collections::BTreeSet;
+use std::num::NonZeroU16;
 use std::sync::{Arc, Mutex as StdMutex};
+use std::time::Duration;
 
 use bluer::adv::{Advertisement, AdvertisementHandle};
 use bluer::gatt::local::{
-    Application, ApplicationHandle, Characteristic, CharacteristicRead, CharacteristicWrite,
-    CharacteristicWriteMethod, Descriptor, DescriptorRead, ReqError, Service,
+    characteristic_control, descriptor_control, service_control, Application, ApplicationHandle,
+    Characteristic, CharacteristicControl, CharacteristicRead, CharacteristicWrite,
+    CharacteristicWriteMethod, Descriptor, DescriptorControl, DescriptorRead, ReqError, Service,
+    ServiceControl,
 };
 use bluer::{Adapter, Address, DeviceEvent, DeviceProperty, Uuid};
 use futures_util::StreamExt;
@@ -39,7 +65,14 @@ use tracing::{debug, info, warn};
 use uniprov_core::ble::{gatt_table, Uuid128, DEFAULT_SERVICE_UUID, USER_DESCRIPTION_UUID16};
 
 use self::links::{AccessError, Links, Peer, Write};
-use super::{ask, RequestQueue, TransportEvent};
+use super::{ask_from, Origin, RequestQueue, TransportEvent};
+
+/// How long a write waits for the manager's answer before it is refused (see the module docs).
+pub const ANSWER_DEADLINE: Duration = Duration::from_secs(18);
+
+/// The fixed handle of the provisioning service's declaration. BlueZ's own services (GAP, GATT)
+/// end well below it; up to 0x4000 - 1 handles follow for the characteristics.
+pub const SERVICE_HANDLE: u16 = 0x0040;
 
 /// Settings of the BLE transport.
 #[derive(Debug, Clone)]
@@ -84,6 +117,15 @@ pub enum BleError {
 pub struct BleTransport {
     shared: Arc<Shared>,
     _app: ApplicationHandle,
+    /// The adapter's Alias before the transport set it to the service name; `None` when it was
+    /// the system name (restored by resetting it to "").
+    previous_alias: Option<String>,
+}
+
+/// The assigned handles of one registration, read back from bluetoothd.
+struct HandleControls {
+    service: ServiceControl,
+    characteristics: Vec<(String, CharacteristicControl, DescriptorControl)>,
 }
 
 /// State shared by the GATT callbacks.
@@ -118,6 +160,7 @@ impl BleTransport {
             None => session.default_adapter().await?,
         };
         adapter.set_powered(true).await?;
+        let previous_alias = set_alias(&adapter, &cfg.device_name).await?;
         let shared = Arc::new(Shared {
             cfg,
             adapter,
@@ -125,28 +168,44 @@ impl BleTransport {
             links: StdMutex::new(Links::default()),
             adv: Mutex::new(None),
         });
-        let characteristics = table
-            .iter()
-            .enumerate()
-            .map(|(idx, c)| characteristic(&shared, idx, c.name.clone(), c.uuid))
-            .collect();
-        let app = Application {
-            services: vec![Service {
-                uuid: uuid(shared.cfg.service_uuid),
-                primary: true,
-                characteristics,
-                ..Default::default()
-            }],
-            ..Default::default()
+        let names: Vec<(String, Uuid128)> =
+            table.iter().map(|c| (c.name.clone(), c.uuid)).collect();
+        let fixed = NonZeroU16::new(SERVICE_HANDLE);
+        let (app, controls) = application(&shared, &names, fixed);
+        let (app, controls) = match shared.adapter.serve_gatt_application(app).await {
+            Ok(handle) => (handle, controls),
+            Err(e) => {
+                warn!(
+                    error = %e,
+                    handle = SERVICE_HANDLE,
+                    "bluetoothd cannot place the service at its fixed handle; letting it choose \
+                     (the handles may change between restarts)"
+                );
+                let (app, controls) = application(&shared, &names, None);
+                match shared.adapter.serve_gatt_application(app).await {
+                    Ok(handle) => (handle, controls),
+                    Err(e) => {
+                        restore_alias(&shared.adapter, previous_alias).await;
+                        return Err(e.into());
+                    }
+                }
+            }
         };
-        let app = shared.adapter.serve_gatt_application(app).await?;
-        shared.advertise().await?;
+        log_handles(&controls).await;
+        if let Err(e) = shared.advertise().await {
+            restore_alias(&shared.adapter, previous_alias).await;
+            return Err(e.into());
+        }
         info!(
             adapter = shared.adapter.name(),
             name = shared.cfg.device_name,
             "BLE transport up"
         );
-        Ok(BleTransport { shared, _app: app })
+        Ok(BleTransport {
+            shared,
+            _app: app,
+            previous_alias,
+        })
     }
 
     /// Stops advertising and disconnects the connected clients, as ESP-IDF's protocomm does when
@@ -172,12 +231,101 @@ impl BleTransport {
                 Err(error) => warn!(peer = %addr, %error, "cannot disconnect the BLE client"),
             }
         }
+        restore_alias(&self.shared.adapter, self.previous_alias).await;
     }
 
     /// The adapter's name (`hci0`).
     pub fn adapter_name(&self) -> &str {
         self.shared.adapter.name()
     }
+}
+
+/// Sets the adapter's Alias (the GAP Device Name bluetoothd serves) to `name`; returns what to
+/// restore: the previous Alias, or `None` when it was the system name.
+async fn set_alias(adapter: &Adapter, name: &str) -> Result<Option<String>, bluer::Error> {
+    let alias = adapter.alias().await?;
+    let system = adapter.system_name().await.unwrap_or_default();
+    adapter.set_alias(name.to_owned()).await?;
+    debug!(
+        alias = name,
+        "adapter alias (GAP Device Name) set to the service name"
+    );
+    Ok((alias != system).then_some(alias))
+}
+
+/// Puts the adapter's Alias back (`None`: reset to the system name).
+async fn restore_alias(adapter: &Adapter, previous: Option<String>) {
+    let restored = previous.unwrap_or_default();
+    if let Err(e) = adapter.set_alias(restored).await {
+        warn!(error = %e, "cannot restore the adapter's alias");
+    }
+}
+
+/// The GATT application: one primary service (at `handle`, or where BlueZ puts it) with one
+/// characteristic per endpoint in table order, each with its 0x2901 descriptor.
+fn application(
+    shared: &Arc<Shared>,
+    table: &[(String, Uuid128)],
+    handle: Option<NonZeroU16>,
+) -> (Application, HandleControls) {
+    let (service_ctl, service_handle) = service_control();
+    let mut characteristics = Vec::new();
+    let mut controls = Vec::new();
+    for (idx, (name, id)) in table.iter().enumerate() {
+        let (chr_ctl, chr_handle) = characteristic_control();
+        let (desc_ctl, desc_handle) = descriptor_control();
+        let mut chr = characteristic(shared, idx, name.clone(), *id);
+        chr.control_handle = chr_handle;
+        chr.descriptors[0].control_handle = desc_handle;
+        characteristics.push(chr);
+        controls.push((name.clone(), chr_ctl, desc_ctl));
+    }
+    let app = Application {
+        services: vec![Service {
+            uuid: uuid(shared.cfg.service_uuid),
+            handle,
+            primary: true,
+            characteristics,
+            control_handle: service_handle,
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let controls = HandleControls {
+        service: service_ctl,
+        characteristics: controls,
+    };
+    (app, controls)
+}
+
+/// Logs the handles bluetoothd assigned (it writes them back while registering; waits up to 1 s).
+async fn log_handles(controls: &HandleControls) {
+    let all_known = |c: &HandleControls| {
+        c.service.handle().is_ok()
+            && c.characteristics
+                .iter()
+                .all(|(_, ch, d)| ch.handle().is_ok() && d.handle().is_ok())
+    };
+    for _ in 0..20 {
+        if all_known(controls) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let h = |r: bluer::Result<NonZeroU16>| {
+        r.map(|h| format!("0x{:04x}", h.get()))
+            .unwrap_or("?".into())
+    };
+    let table: Vec<String> = controls
+        .characteristics
+        .iter()
+        .map(|(name, ch, d)| format!("{name}={}/{}", h(ch.handle()), h(d.handle())))
+        .collect();
+    info!(
+        service = h(controls.service.handle()),
+        characteristics = table.join(" "),
+        "BLE GATT handles"
+    );
 }
 
 fn characteristic(shared: &Arc<Shared>, idx: usize, name: String, id: Uuid128) -> Characteristic {
@@ -259,7 +407,20 @@ impl Shared {
             }
             tokio::spawn(Arc::clone(&self).watch_disconnect(addr));
         }
-        let answer = ask(&self.queue, session, endpoint, value).await;
+        let origin = Some(Origin::Ble(peer));
+        let asked = ask_from(&self.queue, origin, session, endpoint.clone(), value);
+        let answer = match tokio::time::timeout(ANSWER_DEADLINE, asked).await {
+            Ok(answer) => answer,
+            Err(_) => {
+                warn!(
+                    peer = %addr,
+                    %endpoint,
+                    "no answer within {} s: refusing the request before the phone's ATT timeout",
+                    ANSWER_DEADLINE.as_secs()
+                );
+                return Err(ReqError::Failed);
+            }
+        };
         if self.links().on_answer(peer, session, chr, answer) {
             Ok(())
         } else {
@@ -305,7 +466,7 @@ impl Shared {
             .cfg
             .manufacturer_data
             .as_deref()
-            .and_then(|d| links::manufacturer_entry(name.len(), d))
+            .and_then(links::manufacturer_entry)
             .into_iter()
             .collect();
         let adv = Advertisement {

@@ -304,7 +304,7 @@ impl HttpConnection {
         let span = tracing::debug_span!("request", session, %endpoint, len = length);
         let answer = ask_from(
             &self.transport.shared.queue,
-            Some(self.peer.ip()),
+            Some(self.peer.ip().into()),
             session,
             endpoint,
             body.to_vec(),

@@ -18,11 +18,9 @@ mod http_sessions;
 pub mod peer;
 pub mod session_id;
 
-use std::net::IpAddr;
-
 pub use console::{ConsoleConfig, ConsoleTransport};
 pub use http::{HttpConfig, HttpConnection, HttpTransport, Refused};
-pub use peer::Peer;
+pub use peer::{Origin, Peer};
 
 /// A transport session, namespaced per transport (see [`session_id`]) so ids of different
 /// transports never collide.
@@ -37,9 +35,9 @@ pub struct TransportRequest {
     pub endpoint: String,
     /// The raw request bytes.
     pub body: Vec<u8>,
-    /// The client's address, when the transport has one (HTTP). Transports without one are a
-    /// single peer each for the guessing limits ([`Peer::of`]).
-    pub peer: Option<IpAddr>,
+    /// The client's address, when the transport has one (HTTP: IP, BLE: Bluetooth address).
+    /// Transports without one are a single peer each for the guessing limits ([`Peer::of`]).
+    pub peer: Option<Origin>,
     /// Where the manager sends the response bytes; `None` refuses the request (§3.3).
     pub reply: tokio::sync::oneshot::Sender<Option<Vec<u8>>>,
 }
@@ -72,7 +70,7 @@ pub(crate) async fn ask(
 /// [`ask`] for a request from the client address `peer`.
 pub(crate) async fn ask_from(
     queue: &RequestQueue,
-    peer: Option<IpAddr>,
+    peer: Option<Origin>,
     session: SessionId,
     endpoint: String,
     body: Vec<u8>,

@@ -2,8 +2,10 @@
 //!
 //! HTTP requests carry the client's IP address. An IPv6 client is keyed by its /64 prefix (a
 //! single host usually owns a whole /64, so per-address keys would be free to rotate); an
-//! IPv4-mapped IPv6 address counts as the IPv4 address. The console, a serial port and the BLE
-//! radio have no address worth trusting: each is one peer.
+//! IPv4-mapped IPv6 address counts as the IPv4 address. A BLE client is keyed by its Bluetooth
+//! address (a phone's resolvable private address changes every ~15 minutes at most, so a guesser
+//! that rotates addresses is held by the global count of `auth_limit`, as one with many IP
+//! addresses is). The console, a serial port and a request without an origin are one peer each.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv6Addr};
@@ -18,22 +20,37 @@ pub enum Peer {
     Ip(IpAddr),
     /// The console (stdin/stdout or a serial port): one peer.
     Console,
-    /// The BLE radio: one peer for all connections (BLE addresses are easily randomised).
-    Ble,
+    /// A BLE client, by its Bluetooth address (as BlueZ shows it, most significant byte first).
+    Ble([u8; 6]),
     /// A request whose transport said nothing about its origin.
     Unknown,
 }
 
+/// Where a request came from, as far as its transport knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// An IP client (HTTP).
+    Ip(IpAddr),
+    /// A BLE client's Bluetooth address.
+    Ble([u8; 6]),
+}
+
+impl From<IpAddr> for Origin {
+    fn from(ip: IpAddr) -> Self {
+        Origin::Ip(ip)
+    }
+}
+
 impl Peer {
-    /// The peer of a request from `ip` (when the transport knows it) in transport session
+    /// The peer of a request from `origin` (when the transport knows it) in transport session
     /// `session`.
-    pub fn of(ip: Option<IpAddr>, session: SessionId) -> Peer {
-        match ip {
-            Some(ip) => Peer::from_ip(ip),
+    pub fn of(origin: Option<Origin>, session: SessionId) -> Peer {
+        match origin {
+            Some(Origin::Ip(ip)) => Peer::from_ip(ip),
+            Some(Origin::Ble(addr)) => Peer::Ble(addr),
             None => match session_id::kind(session) {
                 Some(Kind::Console) => Peer::Console,
-                Some(Kind::Ble) => Peer::Ble,
-                Some(Kind::Http) | None => Peer::Unknown,
+                Some(Kind::Ble) | Some(Kind::Http) | None => Peer::Unknown,
             },
         }
     }
@@ -59,7 +76,11 @@ impl fmt::Display for Peer {
             Peer::Ip(IpAddr::V4(ip)) => write!(f, "{ip}"),
             Peer::Ip(IpAddr::V6(ip)) => write!(f, "{ip}/64"),
             Peer::Console => f.write_str("console"),
-            Peer::Ble => f.write_str("ble"),
+            Peer::Ble(a) => write!(
+                f,
+                "ble {:02X}:{:02X}:{:02X}:{:02X}:{:02X}:{:02X}",
+                a[0], a[1], a[2], a[3], a[4], a[5]
+            ),
             Peer::Unknown => f.write_str("unknown"),
         }
     }
@@ -85,9 +106,21 @@ mod tests {
     fn transports_without_addresses_are_one_peer_each() {
         assert_eq!(Peer::of(None, session_id::console(1)), Peer::Console);
         assert_eq!(Peer::of(None, session_id::console(2)), Peer::Console);
-        assert_eq!(Peer::of(None, session_id::ble(3)), Peer::Ble);
+        assert_eq!(Peer::of(None, session_id::ble(3)), Peer::Unknown);
         assert_eq!(Peer::of(None, session_id::http(3)), Peer::Unknown);
         let ip: IpAddr = "192.168.4.2".parse().expect("ip");
-        assert_eq!(Peer::of(Some(ip), session_id::http(3)), Peer::Ip(ip));
+        assert_eq!(Peer::of(Some(ip.into()), session_id::http(3)), Peer::Ip(ip));
+    }
+
+    #[test]
+    fn ble_clients_are_one_peer_per_bluetooth_address() {
+        let phone_a = [0xF0, 0, 0, 0, 0, 0x01];
+        let phone_b = [0xF0, 0, 0, 0, 0, 0x02];
+        let a1 = Peer::of(Some(Origin::Ble(phone_a)), session_id::ble(1));
+        let a2 = Peer::of(Some(Origin::Ble(phone_a)), session_id::ble(2));
+        let b = Peer::of(Some(Origin::Ble(phone_b)), session_id::ble(3));
+        assert_eq!(a1, a2);
+        assert_ne!(a1, b);
+        assert_eq!(a1.to_string(), "ble F0:00:00:00:00:01");
     }
 }

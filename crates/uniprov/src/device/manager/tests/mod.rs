@@ -98,6 +98,12 @@ impl H {
         H::started(ManagerConfig::default())
     }
 
+    /// A started Wi-Fi manager with ESP's manager rule after a failure (FAIL until a ctrl
+    /// reset), without the example's automatic reset.
+    pub fn esp_manager() -> Self {
+        H::started(esp_manager(ManagerConfig::default()))
+    }
+
     /// A started Wi-Fi manager without auto-stop.
     pub fn no_auto_stop() -> Self {
         H::started(ManagerConfig {
@@ -195,6 +201,14 @@ impl H {
     }
 }
 
+/// `config` without the automatic reset after a failure (ESP's manager rule).
+pub(super) fn esp_manager(config: ManagerConfig) -> ManagerConfig {
+    ManagerConfig {
+        reset_on_failure: false,
+        ..config
+    }
+}
+
 /// `"emit <event>"`.
 pub(super) fn emit(event: ProvEvent) -> String {
     show(&Action::Emit(event))
@@ -215,6 +229,10 @@ fn config_defaults_follow_esp() {
     assert_eq!(c.scan_cap(), 16);
     assert_eq!(c.wifi_conn_attempts, 0);
     assert_eq!(c.thread_attach_timeout, Duration::from_secs(20));
+    assert!(
+        c.reset_on_failure,
+        "the ESP example's reset after a failure"
+    );
     let tiny = ManagerConfig {
         cleanup_delay: Duration::ZERO,
         scan_max_entries: 0,

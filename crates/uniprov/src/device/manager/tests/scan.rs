@@ -71,8 +71,8 @@ fn s10_6_non_blocking_start_and_the_finished_flag() {
     );
     assert_eq!(actions, ["wifi_scan"]);
     assert_eq!(status_reply(&mut h), (false, 0));
-    // A start while scanning succeeds without restarting.
-    let (outcome, actions) = h.scan(start(true));
+    // A non-blocking start while scanning succeeds at once without restarting (ESP).
+    let (outcome, actions) = h.scan(start(false));
     assert!(matches!(
         outcome,
         ScanOutcome::Reply(ScanResponse {
@@ -81,8 +81,78 @@ fn s10_6_non_blocking_start_and_the_finished_flag() {
         })
     ));
     assert!(actions.is_empty());
-    h.m.on_wifi_scan_done(Ok(vec![ap("a", -50), ap("b", -20)]), h.now);
+    assert_eq!(
+        h.m.on_wifi_scan_done(Ok(vec![ap("a", -50), ap("b", -20)]), h.now),
+        None,
+        "nobody waited"
+    );
     assert_eq!(status_reply(&mut h), (true, 2));
+}
+
+#[test]
+fn a_blocking_start_that_finds_a_scan_running_waits_for_it() {
+    let mut h = H::wifi();
+    let (_, actions) = h.scan(start(false));
+    assert_eq!(actions, ["wifi_scan"]);
+    // Android's blocking ScanStart while that scan runs: held, no second scan.
+    let (outcome, actions) = h.scan(start(true));
+    assert_eq!(outcome, ScanOutcome::Pending);
+    assert!(actions.is_empty());
+    assert_eq!(status_reply(&mut h), (false, 0));
+    let response =
+        h.m.on_wifi_scan_done(Ok(vec![ap("a", -50), ap("b", -20)]), h.now);
+    assert_eq!(
+        response,
+        Some(ScanResponse {
+            status: Status::Success,
+            reply: ScanReply::WifiStarted
+        })
+    );
+    // Its one ScanStatus then reads the finished scan and its results.
+    assert_eq!(status_reply(&mut h), (true, 2));
+    assert_eq!(ssids(&h.scan_reply(result(0, 2))), ["b", "a"]);
+}
+
+#[test]
+fn two_blocking_starts_share_one_scan_and_one_answer() {
+    let mut h = H::wifi();
+    let (first, actions) = h.scan(start(true));
+    assert_eq!(
+        (first, actions),
+        (ScanOutcome::Pending, vec!["wifi_scan".into()])
+    );
+    let (second, actions) = h.scan(start(true));
+    assert_eq!((second, actions), (ScanOutcome::Pending, vec![]));
+    // One answer for every waiter (the runtime sends it to each held request).
+    let response =
+        h.m.on_wifi_scan_done(Err(NetworkError::Backend("busy".into())), h.now);
+    assert_eq!(response.map(|r| r.status), Some(Status::InternalError));
+    // The next blocking start is a new scan.
+    assert_eq!(h.scan(start(true)).1, ["wifi_scan"]);
+}
+
+#[test]
+fn a_blocking_thread_start_waits_for_the_running_thread_scan() {
+    let mut h = H::started(ManagerConfig {
+        network: NetworkKind::Thread,
+        ..ManagerConfig::default()
+    });
+    let thread_start = |blocking| {
+        ScanRequest::ThreadStart(ThreadScanParams {
+            blocking,
+            channel_mask: 0,
+        })
+    };
+    assert_eq!(h.scan(thread_start(false)).1, ["thread_scan"]);
+    assert_eq!(h.scan(thread_start(true)), (ScanOutcome::Pending, vec![]));
+    let response = h.m.on_thread_scan_done(Ok(vec![]), h.now);
+    assert_eq!(
+        response,
+        Some(ScanResponse {
+            status: Status::Success,
+            reply: ScanReply::ThreadStarted
+        })
+    );
 }
 
 #[test]

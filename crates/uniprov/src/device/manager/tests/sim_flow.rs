@@ -19,11 +19,15 @@ struct Device {
 
 impl Device {
     fn new() -> Self {
+        Device::with(ManagerConfig::default())
+    }
+
+    fn with(config: ManagerConfig) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let state = StateDir::open(dir.path().join("state")).expect("state dir");
         let radio = SimRadio::default();
         let events = radio.subscribe();
-        let (mut m, _) = Manager::new(ManagerConfig::default());
+        let (mut m, _) = Manager::new(config);
         m.start(Instant::now()).expect("start");
         Device {
             m,
@@ -93,7 +97,7 @@ impl Device {
 
 #[tokio::test(start_paused = true)]
 async fn wrong_password_never_reaches_disk_and_reset_allows_a_retry() {
-    let mut d = Device::new();
+    let mut d = Device::with(esp_manager(ManagerConfig::default()));
     let t0 = Instant::now();
     d.provision("HomeNetwork", "password124").await;
     assert_eq!(
@@ -174,4 +178,46 @@ async fn scan_lists_home_network_first() {
     };
     assert_eq!(entries[0].ssid, b"HomeNetwork");
     assert!(entries.windows(2).all(|w| w[0].rssi >= w[1].rssi));
+}
+
+#[tokio::test(start_paused = true)]
+async fn wrong_password_then_the_apps_next_apply_connects_without_ctrl() {
+    let mut d = Device::new();
+    d.provision("HomeNetwork", "password124").await;
+    assert_eq!(
+        d.next_event().await,
+        [
+            emit(ProvEvent::CredFail {
+                reason: WifiFailReason::AuthError
+            }),
+            "disconnect".to_string()
+        ]
+    );
+    assert_eq!(d.m.state(), ProvState::Started, "reset by itself");
+    // The app's status polls read the failure, as often as they ask.
+    for _ in 0..3 {
+        assert_eq!(
+            d.status().await,
+            WifiStatus::Failed(WifiFailReason::AuthError)
+        );
+    }
+    assert!(d.state.load_wifi().expect("load").is_none());
+    // The person corrects the passphrase: SetConfig + Apply, no prov-ctrl.
+    d.provision("HomeNetwork", "password123").await;
+    assert_eq!(
+        d.status().await,
+        WifiStatus::Connecting {
+            attempts_remaining: None
+        }
+    );
+    assert_eq!(
+        d.next_event().await,
+        [
+            "persist_wifi HomeNetwork".to_string(),
+            emit(ProvEvent::CredSuccess)
+        ]
+    );
+    let stored = d.state.load_wifi().expect("load").expect("stored");
+    assert_eq!(stored.passphrase.expose().as_slice(), b"password123");
+    assert!(matches!(d.status().await, WifiStatus::Connected(_)));
 }

@@ -11,6 +11,11 @@ fn thread_config() -> ManagerConfig {
     }
 }
 
+/// Thread with ESP's manager rule after a failure (FAIL until a ctrl reset).
+fn esp_thread_config() -> ManagerConfig {
+    esp_manager(thread_config())
+}
+
 fn valid_dataset() -> Secret<Vec<u8>> {
     let info = DatasetInfo {
         channel: Some(15),
@@ -63,7 +68,7 @@ fn s10_4_dataset_over_254_bytes_is_invalid_argument() {
 
 #[test]
 fn s10_7_invalid_tlvs_fail_at_apply() {
-    let mut h = H::started(thread_config());
+    let mut h = H::started(esp_thread_config());
     assert_eq!(
         h.set_dataset(Secret::new(vec![5, 16, 1, 2])),
         Status::Success
@@ -136,7 +141,7 @@ fn s10_7_attach_success_persists_and_auto_stops() {
 
 #[test]
 fn s10_7_attach_times_out_after_20_s() {
-    let mut h = H::started(thread_config());
+    let mut h = H::started(esp_thread_config());
     h.set_dataset(valid_dataset());
     h.apply_dataset();
     assert!(h
@@ -172,7 +177,7 @@ fn s10_7_attach_times_out_after_20_s() {
 
 #[test]
 fn backend_failure_before_the_timeout_fails_at_once() {
-    let mut h = H::started(thread_config());
+    let mut h = H::started(esp_thread_config());
     h.set_dataset(valid_dataset());
     h.apply_dataset();
     let actions = h.event(NetworkEvent::ThreadFailed(
@@ -213,4 +218,65 @@ fn wifi_requests_to_a_thread_device_are_invalid_argument() {
     assert_eq!(h.wifi_status().0, Status::InvalidArgument);
     assert_eq!(h.ctrl(CtrlRequest::WifiReprov).0, Status::InvalidArgument);
     assert!(h.event(connected("HomeNetwork")).is_empty());
+}
+
+#[test]
+fn by_default_an_invalid_dataset_resets_and_the_next_apply_attaches() {
+    let mut h = H::started(thread_config());
+    h.set_dataset(Secret::new(vec![5, 16, 1, 2]));
+    assert_eq!(
+        h.apply_dataset(),
+        (
+            Status::InternalError,
+            vec![dataset_fail(ThreadFailReason::DatasetInvalid)]
+        )
+    );
+    assert_eq!(h.m.state(), ProvState::Started);
+    assert_eq!(
+        h.thread_status(),
+        (
+            Status::Success,
+            ThreadStatus::Failed(ThreadFailReason::DatasetInvalid)
+        )
+    );
+    h.set_dataset(valid_dataset());
+    assert_eq!(h.apply_dataset().0, Status::Success);
+    assert_eq!(h.thread_status().1, ThreadStatus::Attaching);
+}
+
+#[test]
+fn by_default_an_attach_timeout_or_failure_resets() {
+    let mut h = H::started(thread_config());
+    h.set_dataset(valid_dataset());
+    h.apply_dataset();
+    assert_eq!(
+        h.advance(Duration::from_secs(20)),
+        [
+            "disconnect".to_string(),
+            dataset_fail(ThreadFailReason::NetworkNotFound)
+        ]
+    );
+    assert_eq!(h.m.state(), ProvState::Started);
+    assert_eq!(
+        h.thread_status().1,
+        ThreadStatus::Failed(ThreadFailReason::NetworkNotFound)
+    );
+    // The backend's own failure report: the event, then the reset stops the interface.
+    h.set_dataset(valid_dataset());
+    h.apply_dataset();
+    let actions = h.event(NetworkEvent::ThreadFailed(
+        ThreadFailReason::NetworkNotFound,
+    ));
+    assert_eq!(
+        actions,
+        [
+            dataset_fail(ThreadFailReason::NetworkNotFound),
+            "disconnect".into()
+        ]
+    );
+    assert_eq!(h.m.poll_timeout(), None);
+    h.set_dataset(valid_dataset());
+    assert_eq!(h.apply_dataset().0, Status::Success);
+    let actions = h.event(NetworkEvent::ThreadAttached(attached()));
+    assert_eq!(actions[0], "persist_thread");
 }

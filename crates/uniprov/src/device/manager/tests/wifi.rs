@@ -95,7 +95,7 @@ fn apply_without_set_config_fails_without_event() {
 
 #[test]
 fn wrong_passphrase_auth_error_then_ctrl_reset_then_success() {
-    let mut h = H::wifi();
+    let mut h = H::esp_manager();
     h.provision("HomeNetwork", "wrong-password");
     let actions = h.event(disconnected(DisconnectReason::AuthFailed));
     assert_eq!(actions, [cred_fail(WifiFailReason::AuthError)]);
@@ -131,7 +131,7 @@ fn wrong_passphrase_auth_error_then_ctrl_reset_then_success() {
 
 #[test]
 fn unknown_ssid_is_network_not_found() {
-    let mut h = H::wifi();
+    let mut h = H::esp_manager();
     h.provision("NoSuchNet", "password123");
     let actions = h.event(disconnected(DisconnectReason::NoApFound));
     assert_eq!(actions, [cred_fail(WifiFailReason::NetworkNotFound)]);
@@ -143,10 +143,10 @@ fn unknown_ssid_is_network_not_found() {
 
 #[test]
 fn s10_3_attempts_retry_then_fail_with_the_reason() {
-    let mut h = H::started(ManagerConfig {
+    let mut h = H::started(esp_manager(ManagerConfig {
         wifi_conn_attempts: 3,
         ..ManagerConfig::default()
-    });
+    }));
     h.provision("HomeNetwork", "wrong");
     for remaining in [2, 1] {
         let actions = h.event(disconnected(DisconnectReason::AuthFailed));
@@ -166,10 +166,10 @@ fn s10_3_attempts_retry_then_fail_with_the_reason() {
 
 #[test]
 fn s10_3_attempt_counter_is_reset_by_ctrl_reset_in_started() {
-    let mut h = H::started(ManagerConfig {
+    let mut h = H::started(esp_manager(ManagerConfig {
         wifi_conn_attempts: 2,
         ..ManagerConfig::default()
-    });
+    }));
     h.provision("HomeNetwork", "wrong");
     h.event(disconnected(DisconnectReason::AuthFailed));
     h.event(disconnected(DisconnectReason::AuthFailed));
@@ -188,10 +188,10 @@ fn s10_3_attempt_counter_is_reset_by_ctrl_reset_in_started() {
 
 #[test]
 fn s10_3_other_reason_with_attempts_reports_the_previous_reason() {
-    let mut h = H::started(ManagerConfig {
+    let mut h = H::started(esp_manager(ManagerConfig {
         wifi_conn_attempts: 1,
         ..ManagerConfig::default()
-    });
+    }));
     h.provision("HomeNetwork", "password123");
     let actions = h.event(disconnected(DisconnectReason::Other(8)));
     assert_eq!(
@@ -272,7 +272,10 @@ fn s10_2_ctrl_reset_is_rejected_while_connecting_or_after_success() {
 
 #[test]
 fn link_loss_after_success_is_a_failure_but_keeps_the_stored_credentials() {
-    let mut h = H::no_auto_stop();
+    let mut h = H::started(esp_manager(ManagerConfig {
+        auto_stop: AutoStop::Disabled,
+        ..ManagerConfig::default()
+    }));
     h.provision("HomeNetwork", "password123");
     h.event(connected("HomeNetwork"));
     let actions = h.event(disconnected(DisconnectReason::NoApFound));
@@ -303,5 +306,117 @@ fn station_events_before_apply_are_ignored() {
     assert!(h
         .event(disconnected(DisconnectReason::AuthFailed))
         .is_empty());
+    assert_eq!(h.m.state(), ProvState::Started);
+}
+
+#[test]
+fn by_default_a_failure_resets_the_state_machine_and_status_keeps_the_reason() {
+    let mut h = H::wifi();
+    h.provision("HomeNetwork", "wrong-password");
+    let actions = h.event(disconnected(DisconnectReason::AuthFailed));
+    assert_eq!(
+        actions,
+        [cred_fail(WifiFailReason::AuthError), "disconnect".into()],
+        "CRED_FAIL, then the example's reset stops the station"
+    );
+    assert_eq!(h.m.state(), ProvState::Started);
+    assert_eq!(h.status(), WifiStatus::Failed(WifiFailReason::AuthError));
+    assert_eq!(
+        h.status(),
+        WifiStatus::Failed(WifiFailReason::AuthError),
+        "every poll reads it until the next Apply"
+    );
+    // A late event of the cancelled attempt changes nothing.
+    assert!(h.event(connected("HomeNetwork")).is_empty());
+    assert!(h
+        .event(disconnected(DisconnectReason::NoApFound))
+        .is_empty());
+    // The app's next SetConfig + Apply, without prov-ctrl.
+    let actions = h.provision("HomeNetwork", "password123");
+    assert!(actions.contains(&"connect HomeNetwork".to_string()));
+    assert_eq!(h.m.state(), ProvState::CredRecv);
+    assert_eq!(
+        h.status(),
+        WifiStatus::Connecting {
+            attempts_remaining: None
+        }
+    );
+    let actions = h.event(connected("HomeNetwork"));
+    assert_eq!(actions[0], "persist_wifi HomeNetwork");
+    assert!(!actions.iter().any(|a| a.contains("wrong")));
+}
+
+#[test]
+fn the_reset_follows_the_last_of_the_attempts_and_restores_the_full_count() {
+    let mut h = H::started(ManagerConfig {
+        wifi_conn_attempts: 5,
+        ..ManagerConfig::default()
+    });
+    for round in 0..2 {
+        h.provision("HomeNetwork", "wrong");
+        for remaining in (1..5).rev() {
+            let actions = h.event(disconnected(DisconnectReason::AuthFailed));
+            assert_eq!(actions, ["connect HomeNetwork"], "round {round}");
+            assert_eq!(
+                h.status(),
+                WifiStatus::Connecting {
+                    attempts_remaining: Some(remaining)
+                }
+            );
+        }
+        assert_eq!(
+            h.event(disconnected(DisconnectReason::AuthFailed)),
+            [cred_fail(WifiFailReason::AuthError), "disconnect".into()]
+        );
+        assert_eq!(h.m.state(), ProvState::Started);
+        assert_eq!(h.status(), WifiStatus::Failed(WifiFailReason::AuthError));
+    }
+}
+
+#[test]
+fn the_reset_keeps_network_not_found_and_ctrl_still_works() {
+    let mut h = H::wifi();
+    h.provision("NoSuchNet", "password123");
+    h.event(disconnected(DisconnectReason::NoApFound));
+    assert_eq!(
+        h.status(),
+        WifiStatus::Failed(WifiFailReason::NetworkNotFound)
+    );
+    // A client that does send ctrl reset (esp_prov, uniprov) meets STARTED: a success no-op
+    // that leaves "no attempt yet".
+    assert_eq!(h.ctrl(CtrlRequest::WifiReset), (Status::Success, vec![]));
+    assert_eq!(
+        h.status(),
+        WifiStatus::Connecting {
+            attempts_remaining: None
+        }
+    );
+    // ctrl reprov is unchanged: it needs auto-stop disabled.
+    assert_eq!(h.ctrl(CtrlRequest::WifiReprov).0, Status::InternalError);
+}
+
+#[test]
+fn the_legacy_endless_reconnect_reports_nothing_so_nothing_resets() {
+    let mut h = H::wifi();
+    h.provision("HomeNetwork", "password123");
+    let actions = h.event(disconnected(DisconnectReason::Other(210)));
+    assert_eq!(actions, ["connect HomeNetwork"]);
+    assert_eq!(h.m.state(), ProvState::Fail, "ESP quirk kept: no CRED_FAIL");
+}
+
+#[test]
+fn link_loss_after_success_resets_too_and_keeps_what_was_proven() {
+    let mut h = H::no_auto_stop();
+    h.provision("HomeNetwork", "password123");
+    h.event(connected("HomeNetwork"));
+    let actions = h.event(disconnected(DisconnectReason::NoApFound));
+    assert_eq!(
+        actions,
+        [
+            cred_fail(WifiFailReason::NetworkNotFound),
+            "disconnect".into()
+        ]
+    );
+    assert!(!actions.iter().any(|a| a == "forget"));
     assert_eq!(h.m.state(), ProvState::Started);
 }

@@ -12,23 +12,28 @@
 //!    it when it deactivates) and `bind-activation: dbus-client` (NetworkManager deactivates it
 //!    when this process leaves the bus, so even a killed device leaves nothing behind).
 //! 3. **Credentials.** Two layouts:
-//!    * *One interface* (the default: `--softap-interface` is the station's interface): the
-//!      radio has one role at a time. `connect_wifi` tears the hotspot down and starts the
-//!      station attempt; the phone loses the link, so it sees the outcome only if the attempt
-//!      fails: then the hotspot comes back and the phone can reconnect, read the failure and
-//!      retry. On success the phone only sees the hotspot vanish (and the device's events).
-//!    * *Two interfaces on one radio* (`--softap-interface uap0`, made with
-//!      `iw dev wlan0 interface add uap0 type __ap`): like an ESP in AP+STA mode, the hotspot
-//!      stays up while the station connects, so the phone reads `Connected`. Radios that run
-//!      both roles on one channel only (hwsim, brcmfmac) need the hotspot on the home network's
-//!      channel (`--softap-channel`). NetworkManager's periodic scans on the disconnected
-//!      station take the shared radio off the hotspot's channel for a moment, so a phone's
-//!      join can need a few tries.
+//!    * *Two interfaces on one radio* (the default where the driver's interface combinations
+//!      allow AP+STA: the CLI adds `uapN` with [`crate::device::network::softap_iface`] and
+//!      hands it to [`SoftAp::open_with`], which removes it again when the SoftAP ends; or an
+//!      existing one given with `--softap-interface`): like an ESP in AP+STA mode, the hotspot
+//!      stays up while the station connects, so the phone apps, which poll `GetStatus` over
+//!      the hotspot after Apply (APPS.md §4), read `Connected` with the IP address. Radios
+//!      that run both roles on one channel only (hwsim, brcmfmac) need the hotspot on the
+//!      home network's channel (`--softap-channel`). NetworkManager's periodic scans on the
+//!      disconnected station take the shared radio off the hotspot's channel for a moment, so
+//!      a phone's join can need a few tries.
+//!    * *One interface* (a radio without AP+STA, or `--softap-interface` naming the station's
+//!      interface): the radio has one role at a time. `connect_wifi` keeps the hotspot up for
+//!      [`ONE_ROLE_GRACE`] after Apply, long enough for the apps' first status poll (which
+//!      reads `Connecting`), then tears it down and starts the station attempt. The phone
+//!      loses the link, so the apps report a failure even when provisioning succeeds (the
+//!      device says so at start); if the attempt fails the hotspot comes back and the phone
+//!      can reconnect, read the failure and retry.
 //! 4. **Teardown.** [`SoftAp::stop_hotspot`] after provisioning ended (the CLI calls it after the
 //!    transports stopped) and on every error path.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, Mutex as StdMutex, Weak};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -43,6 +48,7 @@ use uniprov_core::messages::{WifiCredentials, WifiScanEntry, WifiScanParams};
 use super::hotspot::{hotspot_profile, HotspotConfig};
 use super::settings::var;
 use super::{err, mapping, NetworkManager, NmConfig, CONNECTION, DEVICE, NM, NM_PATH};
+use crate::device::network::softap_iface::ApInterface;
 use crate::device::network::{NetworkBackend, NetworkError, NetworkEvent};
 
 const ACTIVE: &str = "org.freedesktop.NetworkManager.Connection.Active";
@@ -55,6 +61,14 @@ const HOTSPOT_TIMEOUT: Duration = Duration::from_secs(30);
 const POLL: Duration = Duration::from_millis(200);
 /// Further scans before the hotspot when one finds no network at all.
 const PRE_SCAN_RETRIES: usize = 2;
+/// One interface: how long the hotspot stays up after Apply before the station attempt takes
+/// the radio, so the apps' first `GetStatus` poll (Android: 2 s after Apply, iOS: at once)
+/// still reaches the device.
+pub const ONE_ROLE_GRACE: Duration = Duration::from_secs(4);
+/// `NM_DEVICE_STATE_UNMANAGED`.
+const DEVICE_UNMANAGED: u32 = 10;
+/// How long NetworkManager may take to pick up an AP interface made at start.
+const NEW_DEVICE_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The NetworkManager station backend behind a SoftAP hotspot. See the
 /// [module documentation](self).
@@ -74,6 +88,8 @@ struct Inner {
     hotspot: Mutex<Option<Running>>,
     /// Provisioning is over: the hotspot never comes back.
     finished: AtomicBool,
+    /// The AP interface made for the hotspot, removed after it.
+    ap_iface: StdMutex<Option<ApInterface>>,
 }
 
 /// A running hotspot's profile and active connection.
@@ -85,6 +101,16 @@ struct Running {
 impl SoftAp {
     /// Opens the station backend on `station.iface`, scans, then starts the hotspot `hotspot`.
     pub async fn open(station: NmConfig, hotspot: HotspotConfig) -> Result<Self, NetworkError> {
+        Self::open_with(station, hotspot, None).await
+    }
+
+    /// [`SoftAp::open`] on an AP interface this process made (`hotspot.iface` is its name):
+    /// the SoftAP owns it and removes it when it stops, or at once if opening fails.
+    pub async fn open_with(
+        station: NmConfig,
+        hotspot: HotspotConfig,
+        ap_iface: Option<ApInterface>,
+    ) -> Result<Self, NetworkError> {
         hotspot
             .validate()
             .map_err(|e| NetworkError::Backend(e.to_string()))?;
@@ -93,13 +119,8 @@ impl SoftAp {
         let device = if one_interface {
             station.inner.device.clone()
         } else {
-            let (path,): (Path<'static>,) = station
-                .inner
-                .proxy(NM_PATH)
-                .method_call(NM, "GetDeviceByIpIface", (hotspot.iface.as_str(),))
-                .await
-                .map_err(|e| err(&format!("device {}", hotspot.iface), e))?;
-            path
+            let fresh = ap_iface.is_some();
+            hotspot_device(&station, &hotspot.iface, fresh).await?
         };
         // The list prov-scan answers from until provisioning ends: an empty one (a scan that
         // raced NetworkManager's own at its start) is retried before giving up.
@@ -124,6 +145,7 @@ impl SoftAp {
             scan_cache: Mutex::new(scan),
             hotspot: Mutex::new(None),
             finished: AtomicBool::new(false),
+            ap_iface: StdMutex::new(ap_iface),
         });
         inner.start_hotspot().await?;
         if one_interface {
@@ -133,15 +155,73 @@ impl SoftAp {
         Ok(SoftAp { inner })
     }
 
-    /// Tears the hotspot down for good (provisioning is over, or the device stops). Idempotent.
+    /// Tears the hotspot down for good (provisioning is over, or the device stops) and removes
+    /// the AP interface made for it. Idempotent.
     pub async fn stop_hotspot(&self) {
         self.inner.finished.store(true, Ordering::SeqCst);
         self.inner.stop_hotspot().await;
+        let made = self
+            .inner
+            .ap_iface
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(mut iface) = made {
+            iface.remove();
+        }
     }
 
     /// Whether AP and station run at once (two interfaces) rather than one after the other.
     pub fn concurrent(&self) -> bool {
         !self.inner.one_interface
+    }
+}
+
+/// The NetworkManager device of the hotspot's interface `iface`. A `fresh` interface (made at
+/// start) is waited for until NetworkManager manages it (and asked to, if it stays unmanaged).
+async fn hotspot_device(
+    station: &NetworkManager,
+    iface: &str,
+    fresh: bool,
+) -> Result<Path<'static>, NetworkError> {
+    let nm = &station.inner;
+    let deadline = tokio::time::Instant::now() + NEW_DEVICE_TIMEOUT;
+    let mut asked_to_manage = false;
+    loop {
+        let found: Result<(Path<'static>,), _> = nm
+            .proxy(NM_PATH)
+            .method_call(NM, "GetDeviceByIpIface", (iface,))
+            .await;
+        let late = tokio::time::Instant::now() >= deadline;
+        match found {
+            Ok((path,)) if !fresh => return Ok(path),
+            Ok((path,)) => {
+                let state: u32 = nm
+                    .proxy(path.clone())
+                    .get(DEVICE, "State")
+                    .await
+                    .unwrap_or(0);
+                if state >= mapping::state::DISCONNECTED {
+                    return Ok(path);
+                }
+                if late {
+                    return Err(err(
+                        &format!("device {iface}"),
+                        "NetworkManager does not manage it",
+                    ));
+                }
+                if state == DEVICE_UNMANAGED && !asked_to_manage {
+                    asked_to_manage = true;
+                    let r: Result<(), _> = nm.proxy(path).set(DEVICE, "Managed", true).await;
+                    if let Err(e) = r {
+                        debug!(error = %e, %iface, "cannot set the AP interface managed");
+                    }
+                }
+            }
+            Err(e) if !fresh || late => return Err(err(&format!("device {iface}"), e)),
+            Err(_) => {}
+        }
+        tokio::time::sleep(POLL).await;
     }
 }
 
@@ -285,6 +365,12 @@ impl NetworkBackend for SoftAp {
     async fn connect_wifi(&self, credentials: &WifiCredentials) -> Result<(), NetworkError> {
         let i = &self.inner;
         if i.one_interface {
+            info!(
+                grace_s = ONE_ROLE_GRACE.as_secs(),
+                "one interface: the hotspot stays up for one more status poll, then goes down for \
+                 the station attempt"
+            );
+            tokio::time::sleep(ONE_ROLE_GRACE).await;
             info!("one interface: the hotspot goes down for the station attempt");
             i.stop_hotspot().await;
         }

@@ -87,8 +87,9 @@ pub(super) struct Actor {
     provisioned: bool,
     /// The last outcome the backend reported (for the state outside provisioning).
     last_network: Option<NetworkEvent>,
-    pending_wifi_scan: Option<PendingReply>,
-    pending_thread_scan: Option<PendingReply>,
+    /// Blocking ScanStarts waiting for the running scan of each kind.
+    pending_wifi_scans: Vec<PendingReply>,
+    pending_thread_scans: Vec<PendingReply>,
     done: bool,
     /// Failed handshakes per peer and overall.
     auth: AuthLimiter,
@@ -113,8 +114,8 @@ impl Actor {
             transport_up: false,
             provisioned: parts.provisioned,
             last_network: None,
-            pending_wifi_scan: None,
-            pending_thread_scan: None,
+            pending_wifi_scans: Vec::new(),
+            pending_thread_scans: Vec::new(),
             done: false,
             auth: AuthLimiter::new(parts.auth_limits),
             idle: IdleSessions::new(
@@ -173,10 +174,7 @@ impl Actor {
                 () = tokio::time::sleep_until(self.idle.next_sweep()) => {
                     self.sweep_idle(Instant::now());
                 }
-                () = sleep_until(deadline) => {
-                    let actions = self.manager.on_timer(Instant::now());
-                    self.execute(actions);
-                }
+                () = sleep_until(deadline) => self.on_timer(),
             }
             self.publish_state();
         }
@@ -341,36 +339,41 @@ impl Actor {
     }
 
     fn hold(&mut self, kind: NetworkKind, pending: PendingReply) {
-        let slot = match kind {
-            NetworkKind::Wifi => &mut self.pending_wifi_scan,
-            NetworkKind::Thread => &mut self.pending_thread_scan,
+        let waiting = match kind {
+            NetworkKind::Wifi => &mut self.pending_wifi_scans,
+            NetworkKind::Thread => &mut self.pending_thread_scans,
         };
-        // The manager keeps one waiter per scan; an older one could only be stale.
-        if let Some(old) = slot.replace(pending) {
-            let _ = old.reply.send(None);
-        }
+        // Requests whose client went away (a closed HTTP connection, a new request on the
+        // console) need no answer; dropping them keeps the list bounded by the live requests.
+        waiting.retain(|p| !p.reply.is_closed());
+        waiting.push(pending);
     }
 
     // ---- internal and network events --------------------------------------------------------
 
     fn on_internal(&mut self, event: Internal) {
         let now = Self::now();
-        let (response, pending) = match event {
+        let (response, kind) = match event {
             Internal::Network(event) => return self.on_network(event),
             Internal::WifiScan(result) => (
                 self.manager.on_wifi_scan_done(result, now),
-                &mut self.pending_wifi_scan,
+                NetworkKind::Wifi,
             ),
             Internal::ThreadScan(result) => (
                 self.manager.on_thread_scan_done(result, now),
-                &mut self.pending_thread_scan,
+                NetworkKind::Thread,
             ),
         };
-        if let Some(response) = response {
-            if let Some(PendingReply { session, reply }) = pending.take() {
-                let answer = self.encrypt(session, &response.encode());
-                let _ = reply.send(answer);
-            }
+        // `None`: no blocking start waited for this scan.
+        let Some(response) = response else { return };
+        let waiting = std::mem::take(match kind {
+            NetworkKind::Wifi => &mut self.pending_wifi_scans,
+            NetworkKind::Thread => &mut self.pending_thread_scans,
+        });
+        let plaintext = response.encode();
+        for PendingReply { session, reply } in waiting {
+            let answer = self.encrypt(session, &plaintext);
+            let _ = reply.send(answer);
         }
     }
 
@@ -378,8 +381,24 @@ impl Actor {
         tracing::info!(?event, "network");
         self.last_network = Some(event.clone());
         self.emit(DeviceEvent::Network(event.clone()));
+        let before = self.manager.state();
         let actions = self.manager.on_network_event(event, Self::now());
+        self.note_reset(before);
         self.execute(actions);
+    }
+
+    fn on_timer(&mut self) {
+        let before = self.manager.state();
+        let actions = self.manager.on_timer(Instant::now());
+        self.note_reset(before);
+        self.execute(actions);
+    }
+
+    /// Logs the manager's own reset after a failure (`reset_on_failure`).
+    fn note_reset(&self, before: ProvState) {
+        if before > ProvState::Started && self.manager.state() == ProvState::Started {
+            tracing::info!("provisioning attempt failed: ready for new credentials");
+        }
     }
 
     // ---- actions ----------------------------------------------------------------------------
@@ -459,13 +478,9 @@ impl Actor {
     }
 
     fn refuse_pending_scans(&mut self) {
-        for pending in [
-            self.pending_wifi_scan.take(),
-            self.pending_thread_scan.take(),
-        ]
-        .into_iter()
-        .flatten()
-        {
+        let wifi = std::mem::take(&mut self.pending_wifi_scans);
+        let thread = std::mem::take(&mut self.pending_thread_scans);
+        for pending in wifi.into_iter().chain(thread) {
             let _ = pending.reply.send(None);
         }
     }

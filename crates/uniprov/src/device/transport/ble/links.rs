@@ -134,11 +134,23 @@ impl Links {
     }
 }
 
-/// The advertising payload: the device name and the manufacturer data (company id first, as
-/// ESP-IDF takes it) trimmed to what fits beside the name (§9.2), split into bluer's
-/// `(company id, data)`. `None` when the data has no room or no company id.
-pub fn manufacturer_entry(name_len: usize, data: &[u8]) -> Option<(u16, Vec<u8>)> {
-    let fits = uniprov_core::ble::scan_response_manufacturer_data(name_len, data);
+/// The advertising data's budget (legacy advertising PDU, Core Vol 3 Part C §11).
+pub const ADV_DATA_MAX: usize = 31;
+/// What the advertising data holds before the manufacturer data: the Flags AD structure (3 bytes,
+/// added by the kernel for a discoverable advertisement) and the complete list of one 128-bit
+/// service UUID (2 + 16 bytes). bluetoothd puts the local name into the scan response and the
+/// manufacturer data into the advertising data (`generate_adv_data`/`generate_scan_rsp` in
+/// `src/advertising.c`), so the name takes none of this budget.
+pub const ADV_DATA_FIXED: usize = 3 + 2 + 16;
+
+/// The manufacturer data (company id first, as ESP-IDF takes it) trimmed to what fits in the
+/// advertising data beside the flags and the service UUID: at most 8 bytes, company id included
+/// (31 − 21 − 2 bytes of AD header). ESP-IDF trims to what fits beside the name in its scan
+/// response (PROTOCOL.md §9.2); BlueZ places the data in the advertisement, so the budget is
+/// that packet's. Split into bluer's `(company id, data)`; `None` without a company id.
+pub fn manufacturer_entry(data: &[u8]) -> Option<(u16, Vec<u8>)> {
+    let room = ADV_DATA_MAX - ADV_DATA_FIXED - 2;
+    let fits = &data[..data.len().min(room)];
     match fits {
         [lo, hi, rest @ ..] => Some((u16::from_le_bytes([*lo, *hi]), rest.to_vec())),
         _ => None,

@@ -95,12 +95,18 @@ fn s9_2_writes_empty_long_and_offset() {
 }
 
 #[test]
-fn s9_2_manufacturer_data_is_trimmed_beside_the_name() {
-    // name of 10 bytes: 29 - 12 = 17 bytes of data, company id included
-    let data: Vec<u8> = (0..30).collect();
-    let (company, rest) = manufacturer_entry(10, &data).expect("room");
+fn s9_2_manufacturer_data_is_trimmed_to_the_advertising_packet() {
+    // flags (3) + 128-bit UUID list (18) + manufacturer AD header (2) leave 8 bytes
+    let data: Vec<u8> = (0..16).collect();
+    let (company, rest) = manufacturer_entry(&data).expect("room");
     assert_eq!(company, u16::from_le_bytes([0, 1]));
-    assert_eq!(rest, (2..17).collect::<Vec<u8>>());
-    assert_eq!(manufacturer_entry(27, &data), None, "no room left");
-    assert_eq!(manufacturer_entry(5, &[0xe5]), None, "no company id");
+    assert_eq!(rest, (2..8).collect::<Vec<u8>>());
+    let used = ADV_DATA_FIXED + 2 + 2 + rest.len();
+    assert_eq!(used, ADV_DATA_MAX, "the advertisement is full, not over");
+    assert_eq!(
+        manufacturer_entry(&data[..8]),
+        Some((0x0100, (2..8).collect()))
+    );
+    assert_eq!(manufacturer_entry(&[0xe5, 0x02]), Some((0x02e5, vec![])));
+    assert_eq!(manufacturer_entry(&[0xe5]), None, "no company id");
 }
