@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Release artifacts and package tests for CI (called by .ci/run):
-#   1. bash scripts/release.sh: uniprov for x86_64, aarch64, armv7 and a static x86_64 client
-#      build, and the .deb packages for amd64, arm64 and armhf (dist/, with SIZES);
-#   2. lintian-free checks of the packages' metadata (dpkg-deb: Depends, conffiles, unit);
+#   1. bash scripts/release.sh amd64 arm64 armhf: uniprov for x86_64, aarch64 and armv7 and
+#      the .deb packages for amd64, arm64 and armhf (dist/, with SIZES). The amd64 build is the
+#      radio lab's (target/release, same features): no second compile. The static musl build
+#      (`bash scripts/release.sh static`) is left out of CI to stay in its time budget;
+#   2. checks of the packages' metadata and contents (dpkg-deb: Depends, Recommends, conffiles,
+#      unit, man pages, the binary's architecture);
 #   3. tests/packaging/emulated.sh for arm64 and armhf: apt installs the package in a Debian
-#      root of that architecture (mmdebstrap, cached in ~/.cache/uniprov-pkg) and the ARM
-#      device is provisioned by the ARM client under qemu-user;
+#      root of that architecture (tests/packaging/make-root.sh: mmdebstrap, built in the
+#      background while step 1 compiles) and the ARM device is provisioned by the ARM client
+#      under qemu-user;
 #   4. tests/packaging/systemd-boot.sh: the amd64 package in the radio lab's VM with systemd as
 #      PID 1: up at boot, provisioned over HTTP, skipped at the next boot.
 # Installs with apt what it needs (cross toolchains, libdbus-1-dev:arm64/:armhf, qemu-user-static,
 # binfmt-support, mmdebstrap, arch-test, help2man, qemu-system-x86 via the radio lab) and
-# cargo-deb with cargo. Skips (exit 0, with a message) where it cannot run: not x86-64 Debian,
-# not root, or UNIPROV_RELEASE=0.
+# cargo-deb with cargo. Prints the time of every step. Skips (exit 0, with a message) where it
+# cannot run: not x86-64 Debian, not root, or UNIPROV_RELEASE=0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 skip() { echo "release and package tests SKIPPED: $*"; exit 0; }
@@ -19,9 +23,12 @@ skip() { echo "release and package tests SKIPPED: $*"; exit 0; }
 [ "$(uname -s)/$(uname -m)" = Linux/x86_64 ] || skip "needs x86-64 Linux"
 command -v apt-get >/dev/null || skip "needs a Debian host (apt-get)"
 [ "$(id -u)" = 0 ] || skip "needs root (apt, chroot, binfmt_misc)"
-t0=$SECONDS
-step() { echo "== $* (release phase at $((SECONDS - t0)) s)"; }
+t0=$SECONDS ts=$SECONDS
+times=()
+step() { [ -z "${cur:-}" ] || times+=("$(printf '%5d s  %s' $((SECONDS - ts)) "$cur")")
+  cur=$*; ts=$SECONDS; echo "== $* (release phase at $((SECONDS - t0)) s)"; }
 
+step "apt: qemu-user-static, binfmt-support, mmdebstrap"
 need=""
 for p in qemu-user-static binfmt-support mmdebstrap arch-test file; do
   dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' || need="$need $p"
@@ -31,20 +38,46 @@ if [ -n "$need" ]; then
   apt-get update -qq && apt-get install -y -qq --no-install-recommends $need >/dev/null
 fi
 
-step "scripts/release.sh"
-bash scripts/release.sh
+# The Debian roots of the emulated tests are made (mmdebstrap, maintainer scripts under
+# qemu-user: mostly one core) while the cross builds run.
+W=target/release-ci; rm -rf "$W"; mkdir -p "$W"
+( for a in arm64 armhf; do s=$SECONDS
+    bash tests/packaging/make-root.sh "$a" >/dev/null || { echo "root $a: FAILED"; exit 1; }
+    echo "root $a: $((SECONDS - s)) s"; done ) > "$W/roots.log" 2>&1 &
+roots=$!
+
+step "scripts/release.sh amd64 arm64 armhf"
+bash scripts/release.sh amd64 arm64 armhf
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 
-step "package metadata"
+step "package metadata and contents"
 for a in amd64 arm64 armhf; do
   deb=dist/uniprov_${version}-1_$a.deb
+  bad() { echo "FAIL $deb: $*"; exit 1; }
   dpkg-deb -f "$deb" Package Version Architecture Depends Recommends | tr '\n' ' '; echo
-  dpkg-deb -f "$deb" Depends | grep -q 'libdbus-1-3' || { echo "FAIL $deb: Depends lacks libdbus-1-3"; exit 1; }
-  dpkg-deb -f "$deb" Recommends | grep -q 'network-manager' || { echo "FAIL $deb: Recommends"; exit 1; }
-  dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles | grep -qx /etc/uniprov/device.toml || { echo "FAIL $deb: conffiles"; exit 1; }
-  dpkg-deb -c "$deb" | grep -q 'lib/systemd/system/uniprov.service' || { echo "FAIL $deb: no unit"; exit 1; }
+  [ "$(dpkg-deb -f "$deb" Architecture)" = "$a" ] || bad "Architecture"
+  dpkg-deb -f "$deb" Depends | grep -q 'libdbus-1-3' || bad "Depends lacks libdbus-1-3"
+  dpkg-deb -f "$deb" Recommends | grep -q 'network-manager' || bad "Recommends lacks network-manager"
+  dpkg-deb -f "$deb" Recommends | grep -q 'bluez' || bad "Recommends lacks bluez"
+  ctrl=$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles ./postinst)
+  grep -qx /etc/uniprov/device.toml <<<"$ctrl" || bad "conffiles"
+  ! grep -E 'systemctl.* (start|restart|enable)|invoke.* (start|restart)' <<<"$ctrl" || bad "the postinst starts or enables something"
+  list=$(dpkg-deb -c "$deb")
+  for f in ./usr/bin/uniprov lib/systemd/system/uniprov.service ./etc/uniprov/device.toml \
+      ./usr/share/man/man1/uniprov-device.1.gz ./usr/share/doc/uniprov/README.Debian; do
+    grep -q "$f" <<<"$list" || bad "no $f"
+  done
+  x=$(mktemp -d); dpkg-deb -x "$deb" "$x"
+  want=$(case $a in amd64) echo x86-64;; arm64) echo aarch64;; armhf) echo 'ARM, EABI5';; esac)
+  file -b "$x/usr/bin/uniprov" | grep -q "$want" || bad "binary: $(file -b "$x/usr/bin/uniprov")"
+  grep -q '^# ' "$x/etc/uniprov/device.toml" || bad "device.toml has no comments"
+  rm -rf "$x"
 done
-echo "PASS package metadata (amd64 arm64 armhf)"
+echo "PASS package metadata and contents (amd64 arm64 armhf)"
+
+step "Debian roots for arm64 and armhf (waiting for make-root.sh)"
+rc=0; wait $roots || rc=$?
+cat "$W/roots.log"; [ $rc = 0 ] || { echo "FAIL make-root.sh"; exit 1; }
 
 for a in arm64 armhf; do
   step "emulated $a: apt install and provisioning under qemu-user"
@@ -54,4 +87,6 @@ done
 step "systemd boot (amd64 package, radio lab VM)"
 bash tests/packaging/systemd-boot.sh "dist/uniprov_${version}-1_amd64.deb"
 
-step "release and package tests passed in $((SECONDS - t0)) s"
+step "end"
+echo "== release phase times:"; printf '%s\n' "${times[@]}"
+echo "== release and package tests passed in $((SECONDS - t0)) s"
