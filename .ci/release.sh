@@ -24,9 +24,14 @@ skip() { echo "release and package tests SKIPPED: $*"; exit 0; }
 command -v apt-get >/dev/null || skip "needs a Debian host (apt-get)"
 [ "$(id -u)" = 0 ] || skip "needs root (apt, chroot, binfmt_misc)"
 t0=$SECONDS ts=$SECONDS
-times=()
-step() { [ -z "${cur:-}" ] || times+=("$(printf '%5d s  %s' $((SECONDS - ts)) "$cur")")
-  cur=$*; ts=$SECONDS; echo "== $* (release phase at $((SECONDS - t0)) s)"; }
+W=target/release-ci; rm -rf "$W"; mkdir -p "$W"
+# CPU seconds (user + system) of the finished children so far: with the wall time it tells a
+# loaded machine's figures from the work itself (the `times` builtin; no fork).
+cpu() { times > "$W/times"; CPU=$(tail -1 "$W/times" | tr 'ms' '  ' | awk '{printf "%d", $1*60+$2+$3*60+$4}'); }
+steps=(); cpu; c0=$CPU cs=$CPU
+step() { cpu
+  [ -z "${cur:-}" ] || steps+=("$(printf '%5d s wall %5d s cpu  %s' $((SECONDS - ts)) $((CPU - cs)) "$cur")")
+  cur=$* ts=$SECONDS cs=$CPU; echo "== $* (release phase at $((SECONDS - t0)) s)"; }
 
 step "apt: qemu-user-static, binfmt-support, mmdebstrap"
 need=""
@@ -40,7 +45,6 @@ fi
 
 # The Debian roots of the emulated tests are made (mmdebstrap, maintainer scripts under
 # qemu-user: mostly one core) while the cross builds run.
-W=target/release-ci; rm -rf "$W"; mkdir -p "$W"
 ( for a in arm64 armhf; do s=$SECONDS
     bash tests/packaging/make-root.sh "$a" >/dev/null || { echo "root $a: FAILED"; exit 1; }
     echo "root $a: $((SECONDS - s)) s"; done ) > "$W/roots.log" 2>&1 &
@@ -88,5 +92,5 @@ step "systemd boot (amd64 package, radio lab VM)"
 bash tests/packaging/systemd-boot.sh "dist/uniprov_${version}-1_amd64.deb"
 
 step "end"
-echo "== release phase times:"; printf '%s\n' "${times[@]}"
-echo "== release and package tests passed in $((SECONDS - t0)) s"
+echo "== release phase times:"; printf '%s\n' "${steps[@]}"
+echo "== release and package tests passed in $((SECONDS - t0)) s wall, $((CPU - c0)) s cpu"

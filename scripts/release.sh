@@ -16,6 +16,7 @@
 # on Debian (apt: the cross toolchains, libdbus-1-dev:arm64/:armhf, help2man; rustup targets;
 # cargo install cargo-deb --locked); UNIPROV_RELEASE_SKIP_INSTALL=1 skips that.
 set -euo pipefail
+shopt -s inherit_errexit   # a failed cargo build inside $(build ...) stops the script
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 ARCHES=("$@"); [ ${#ARCHES[@]} -gt 0 ] || ARCHES=(amd64 arm64 armhf static)

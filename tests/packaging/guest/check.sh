@@ -28,7 +28,7 @@ if [ $name = provision ]; then
   s=$(cut -d' ' -f1 /proc/uptime)
   rc=3
   for _ in $(seq 60); do
-    uniprov provision --transport http --service-name 127.0.0.1:80 --sec2-pwd boot-test-pass-7 \
+    uniprov provision --transport http --service-name 127.0.0.1:80 --sec2-username wifiprov --sec2-pwd boot-test-pass-7 \
       --ssid HomeNetwork --passphrase password123 > /tmp/client.out 2>&1 && { rc=0; break; }
     rc=$?; [ $rc = 3 ] || break      # 3: not listening yet
     sleep 0.5
