@@ -50,7 +50,12 @@ fn a_password_or_a_verifier_makes_it_valid_and_is_never_printed() {
     let path = packaged(dir.path(), &format!("sec2-pwd = \"{pwd}\""));
     let out = check(&path, &[], &[]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("configuration OK: security 2"), "{}", text(&out));
+    // The user the device will check (the apps' default when the file names none).
+    assert!(
+        text(&out).contains("configuration OK: security 2 (user \"wifiprov\", password)"),
+        "{}",
+        text(&out)
+    );
     assert!(!text(&out).contains(pwd));
 
     let path = packaged(dir.path(), "");

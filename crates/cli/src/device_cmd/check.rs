@@ -76,13 +76,13 @@ fn security(args: &DeviceArgs) -> anyhow::Result<String> {
                 }
                 return Ok(format!(
                     "security 2 (user {:?}, salt and verifier)",
-                    args.sec2_username
+                    super::security::sec2_username(args)
                 ));
             }
             match &args.sec2_pwd {
                 Some(p) if !p.0.is_empty() => Ok(format!(
                     "security 2 (user {:?}, password)",
-                    args.sec2_username
+                    super::security::sec2_username(args)
                 )),
                 _ => bail!(
                     "security 2 without credentials: set sec2-salt and sec2-verifier (from \
