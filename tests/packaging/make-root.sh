@@ -6,11 +6,12 @@
 # mmdebstrap (minbase, the host's release and apt sources, plus libdbus-1-3: the package's
 # dependencies, so installing it needs no network) runs the root's maintainer scripts under
 # qemu-user (5-10 minutes on a loaded 2-core machine). The tarball
-# ${UNIPROV_PKG_CACHE:-~/.cache/uniprov-pkg}/root-ARCH.tar is rebuilt only when the recipe below
-# or the candidate versions of its packages change.
+# ${UNIPROV_PKG_CACHE:-target/packaging-roots}/root-ARCH.tar (inside the repository, like the
+# build: nothing outside it is cached) is rebuilt only when the recipe below or the candidate
+# versions of its packages change.
 set -euo pipefail
 ARCH=$1
-CACHE=${UNIPROV_PKG_CACHE:-$HOME/.cache/uniprov-pkg}
+CACHE=${UNIPROV_PKG_CACHE:-$(cd "$(dirname "$0")/../.." && pwd)/target/packaging-roots}
 PKGS="libdbus-1-3"
 VARIANT=minbase
 log() { echo "[root $ARCH] $*" >&2; }
