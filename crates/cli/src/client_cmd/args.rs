@@ -41,7 +41,7 @@ pub struct ConnArgs {
     /// Security 1 proof of possession.
     #[arg(long, env = "UNIPROV_POP", hide_env_values = true)]
     pub pop: Option<String>,
-    /// Security 2 username.
+    /// Security 2 username (default: `wifiprov`, like the device and the ESP apps).
     #[arg(long = "sec2-username", alias = "sec2_username", value_name = "USER")]
     pub sec2_username: Option<String>,
     /// Security 2 password.
@@ -207,7 +207,7 @@ impl ConnArgs {
             username: self.sec2_username.clone(),
             password: self.sec2_pwd.as_ref().map(bytes),
             expected: None,
-            default_username: None,
+            default_username: Some(super::qr::APP_DEFAULT_USERNAME.to_owned()),
         };
         if let Some(qr) = qr {
             qr.fill(&mut request);
