@@ -11,6 +11,7 @@ mod events;
 mod hardening;
 mod security;
 mod softap;
+pub mod startup;
 #[cfg(test)]
 mod tests;
 
@@ -313,7 +314,10 @@ async fn serve(
     let events_out = events::spawn_writer(&builder, args.events);
     // Subscribed before start: the stored credentials' outcome can come at once.
     let events = builder.subscribe();
-    let handle = builder.start().await.context("starting the device")?;
+    let handle = builder
+        .start()
+        .await
+        .map_err(|e| startup::explain_start(e, args.listen))?;
     let reveal = args.hardening.reveal();
     banner::print(args, &handle, service_name, &secret.shown, reveal);
     if let Some(out) = &events_out {
@@ -426,9 +430,7 @@ async fn backend(args: &DeviceArgs) -> anyhow::Result<Arc<dyn NetworkBackend>> {
         RadioArg::Networkmanager => linux_radio(args, "networkmanager").await,
         RadioArg::Sim => {
             let mut world = match &args.sim_config {
-                Some(path) => {
-                    SimConfig::load(path).with_context(|| format!("reading {}", path.display()))?
-                }
+                Some(path) => load_sim_config(path)?,
                 None => SimConfig::default(),
             };
             if let Some(ms) = args.sim_connect_delay_ms {
@@ -437,6 +439,28 @@ async fn backend(args: &DeviceArgs) -> anyhow::Result<Arc<dyn NetworkBackend>> {
             Ok(Arc::new(SimRadio::new(world)))
         }
     }
+}
+
+/// Reads `--sim-config`; errors in one line.
+fn load_sim_config(path: &std::path::Path) -> anyhow::Result<SimConfig> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        startup::Explained::new(
+            format!("cannot read --sim-config {}: {}", path.display(), startup::os_text(&e)),
+            "give the path of a TOML world file (format: README, \"The simulated radio\")",
+        )
+    })?;
+    SimConfig::from_toml(&text).map_err(|error| match &error {
+        uniprov::device::network::sim::SimConfigError::Parse(toml) => startup::toml_error(
+            path,
+            &text,
+            toml,
+            "fix the file (format: README, \"The simulated radio\")",
+        ),
+        other => startup::Explained::new(
+            format!("{}: {other}", path.display()),
+            "fix the file (format: README, \"The simulated radio\")",
+        ),
+    })
 }
 
 /// The ESP examples' `custom-data` handler: logs the length (never the content) and answers

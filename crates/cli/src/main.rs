@@ -61,6 +61,30 @@ fn init_logging(verbose: u8) {
         .init();
 }
 
+/// `error: <cause>` (each cause of the chain once) and, when known, `hint: <what to do>`.
+fn print_error(err: &anyhow::Error) {
+    if let Some(explained) = device_cmd::startup::explanation(err) {
+        eprintln!("error: {}", explained.message);
+        if let Some(hint) = explained.hint {
+            eprintln!("hint: {hint}");
+        }
+        return;
+    }
+    let mut message = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        let text = text.trim().trim_start_matches("error: ");
+        if message.contains(text) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(text);
+    }
+    eprintln!("error: {message}");
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -69,7 +93,7 @@ async fn main() -> ExitCode {
         Some(Command::Device(args)) => match device_cmd::run(args).await {
             Ok(code) => code,
             Err(err) => {
-                eprintln!("error: {err:#}");
+                print_error(&err);
                 ExitCode::FAILURE
             }
         },

@@ -213,3 +213,160 @@ fn d3_exec_command_line_secrets_reach_no_client_output() {
     assert_no_secret("manifest stderr", &text(&out.stderr));
     assert_no_secret("manifest report", &std::fs::read_to_string(&report).unwrap());
 }
+
+// ---- defect 4: the default port as a non-root user --------------------------------------------
+
+/// Whether this process runs as root (then the test drops to `nobody` with `setpriv`).
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .map(|l| l.split_whitespace().next() == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
+/// `uniprov ARGS` as an unprivileged user: `nobody` via `setpriv` when root, else as is.
+fn run_unprivileged(args: &[&str], home: &Path) -> Option<Output> {
+    let unprivileged_ports = std::fs::read_to_string("/proc/sys/net/ipv4/ip_unprivileged_port_start")
+        .ok()
+        .and_then(|s| s.trim().parse::<u32>().ok())
+        .unwrap_or(1024);
+    if unprivileged_ports <= 80 {
+        eprintln!("skipped: unprivileged users may bind port 80 on this machine");
+        return None;
+    }
+    let mut command = if is_root() {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN]);
+        c
+    } else {
+        Command::new(BIN)
+    };
+    Some(
+        command
+            .args(args)
+            .env("HOME", home)
+            .env_remove("XDG_STATE_HOME")
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn d4_default_port_as_non_root_says_what_to_do() {
+    let scratch = Scratch::new();
+    let home = scratch.path("home");
+    std::fs::create_dir(&home).unwrap();
+    // Writable by `nobody` too.
+    for dir in [scratch.dir.path(), home.as_path()] {
+        std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o777))
+            .unwrap();
+    }
+    let Some(out) = run_unprivileged(&["device", "--sec2-pwd", PASSWORD], &home) else {
+        return;
+    };
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("port 80 needs root or the CAP_NET_BIND_SERVICE capability"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint: ") && stderr.contains("--listen 127.0.0.1:8080"), "{stderr}");
+    assert!(!stderr.contains("os error"), "{stderr}");
+    assert_eq!(stderr.matches("error: ").count(), 1, "{stderr}");
+
+    // A state directory someone else owns: the failing step is named.
+    if is_root() {
+        let theirs = scratch.path("root-owned");
+        std::fs::create_dir(&theirs).unwrap();
+        std::fs::set_permissions(&theirs, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        let dir = theirs.display().to_string();
+        let out = run_unprivileged(
+            &["device", "--sec2-pwd", PASSWORD, "--listen", "127.0.0.1:0", "--state-dir", &dir],
+            &home,
+        )
+        .unwrap();
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains(&format!("cannot chmod 0700 the state directory {dir}: ")),
+            "{stderr}"
+        );
+        assert!(stderr.contains("hint: "), "{stderr}");
+    }
+}
+
+// ---- defect 5: start-up errors, one line of cause and one of what to do --------------------
+
+/// Runs `uniprov device ARGS` (expected to fail at start) and checks the error's shape: one
+/// `error:` line, one `hint:` line, no cause repeated, no `(os error N)`.
+fn start_error(scratch: &Scratch, args: &[&str]) -> String {
+    let mut all = scratch.device_args();
+    for replaced in ["--state-dir", "--sim-config"] {
+        if args.contains(&replaced) {
+            let at = all.iter().position(|a| a == replaced).unwrap();
+            all.drain(at..at + 2);
+        }
+    }
+    all.extend(args.iter().map(|a| a.to_string()));
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    let out = run(&all);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(errors.len(), 1, "one error line:\n{stderr}");
+    assert!(!errors[0].contains("error: error:"), "{stderr}");
+    assert!(!stderr.contains("os error"), "{stderr}");
+    assert_eq!(
+        stderr.lines().filter(|l| l.starts_with("hint: ")).count(),
+        1,
+        "one hint line:\n{stderr}"
+    );
+    // No part of the cause repeated: split at ": " and look for duplicates.
+    let parts: Vec<&str> = errors[0].split(": ").collect();
+    for (i, part) in parts.iter().enumerate() {
+        assert!(!parts[i + 1..].contains(part), "{part:?} repeated: {stderr}");
+    }
+    stderr
+}
+
+#[test]
+fn d5_start_up_errors_name_the_cause_once_and_what_to_do() {
+    let scratch = Scratch::new();
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = busy.local_addr().unwrap().to_string();
+    let stderr = start_error(&scratch, &["--listen", &addr]);
+    assert!(stderr.contains("already in use"), "{stderr}");
+
+    // A file where the state directory should be.
+    let file = scratch.path("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let inside = file.join("state").display().to_string();
+    let stderr = start_error(&scratch, &["--listen", "127.0.0.1:0", "--state-dir", &inside]);
+    assert!(
+        stderr.contains(&format!("{} is a file, not a directory", file.display())),
+        "{stderr}"
+    );
+
+    // A broken --sim-config: the TOML error once, in one line.
+    let world = scratch.path("broken.toml");
+    std::fs::write(&world, "[[wifi]]\nssid = \"x\"\nrssi = \"loud\"\n").unwrap();
+    let world_arg = world.display().to_string();
+    let stderr = start_error(&scratch, &["--listen", "127.0.0.1:0", "--sim-config", &world_arg]);
+    assert!(stderr.contains("line 3"), "{stderr}");
+
+    // --config errors: no `error: error:`, no clap usage block.
+    let config = scratch.path("device.toml");
+    std::fs::write(&config, "sec-ver = 7\n").unwrap();
+    let config_arg = config.display().to_string();
+    let stderr = start_error(&scratch, &["--config", &config_arg]);
+    assert!(stderr.contains("--sec-ver"), "{stderr}");
+    assert!(!stderr.contains("Usage:"), "{stderr}");
+    std::fs::write(&config, "no-such-option = 1\n").unwrap();
+    start_error(&scratch, &["--config", &config_arg]);
+}
