@@ -45,34 +45,51 @@ impl Scratch {
         args
     }
 
-    /// Starts an HTTP device on a free loopback port; returns it with its address.
-    fn spawn_http(&self, extra: &[&str]) -> Running {
-        let mut child = Command::new(BIN)
+    /// Starts an HTTP device on a free loopback port (`--events json` on stdout, stderr
+    /// collected); returns once it announced its address.
+    fn spawn_http(&self, extra: &[&str], env: &[(&str, &str)]) -> Running {
+        let mut command = Command::new(BIN);
+        command
             .args(self.device_args())
             .args(["--listen", "127.0.0.1:0", "--events", "json"])
             .args(extra)
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut child = command.spawn().unwrap();
         let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
+        let events = std::thread::spawn(move || {
+            let mut all = Vec::new();
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let Ok(value) = serde_json::from_str::<Value>(&line) else {
-                    continue;
-                };
-                if value["event"] == "listening" {
-                    let _ = tx.send(value["addr"].as_str().unwrap_or_default().to_owned());
+                if let Ok(value) = serde_json::from_str::<Value>(&line) {
+                    if value["event"] == "listening" {
+                        let _ = tx.send(value["addr"].as_str().unwrap_or_default().to_owned());
+                    }
                 }
+                all.push(line);
             }
+            all
+        });
+        let logs = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut text);
+            text
         });
         let address = rx
             .recv_timeout(Duration::from_secs(30))
             .expect("the device announced no address");
-        Running { child, address }
+        Running {
+            child,
+            address,
+            events: Some(events),
+            logs: Some(logs),
+        }
     }
 
     /// The `--exec` command line of a console device with the password on its command line.
@@ -87,6 +104,25 @@ impl Scratch {
 struct Running {
     child: Child,
     address: String,
+    events: Option<std::thread::JoinHandle<Vec<String>>>,
+    logs: Option<std::thread::JoinHandle<String>>,
+}
+
+impl Running {
+    /// Waits (up to 30 s) for the device to exit: its exit code, stdout lines and stderr.
+    fn finish(mut self) -> (Option<i32>, Vec<String>, String) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let code = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status.code();
+            }
+            assert!(Instant::now() < deadline, "the device did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let events = self.events.take().unwrap().join().unwrap();
+        let logs = self.logs.take().unwrap().join().unwrap();
+        (code, events, logs)
+    }
 }
 
 impl Drop for Running {
@@ -94,6 +130,34 @@ impl Drop for Running {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Provisions `device` with `HomeNetwork` over HTTP (the client's own output checked).
+fn provision(device: &Running) {
+    let out = run(&[
+        "provision",
+        "--transport",
+        "http",
+        "--service-name",
+        &device.address,
+        "--sec2-pwd",
+        PASSWORD,
+        "--ssid",
+        "HomeNetwork",
+        "--passphrase",
+        PASSPHRASE,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+/// Runs a device to its end (no HTTP address wait): exit code and stderr.
+fn device_run(scratch: &Scratch, extra: &[&str]) -> (Option<i32>, String, String) {
+    let mut all = scratch.device_args();
+    all.extend(["--listen".into(), "127.0.0.1:0".into()]);
+    all.extend(extra.iter().map(|a| a.to_string()));
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    let out = run(&all);
+    (out.status.code(), text(&out.stdout), text(&out.stderr))
 }
 
 fn run(args: &[&str]) -> Output {
@@ -211,7 +275,10 @@ fn d3_exec_command_line_secrets_reach_no_client_output() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     assert_no_secret("manifest --json", &text(&out.stdout));
     assert_no_secret("manifest stderr", &text(&out.stderr));
-    assert_no_secret("manifest report", &std::fs::read_to_string(&report).unwrap());
+    assert_no_secret(
+        "manifest report",
+        &std::fs::read_to_string(&report).unwrap(),
+    );
 }
 
 // ---- defect 4: the default port as a non-root user --------------------------------------------
@@ -230,10 +297,11 @@ fn is_root() -> bool {
 
 /// `uniprov ARGS` as an unprivileged user: `nobody` via `setpriv` when root, else as is.
 fn run_unprivileged(args: &[&str], home: &Path) -> Option<Output> {
-    let unprivileged_ports = std::fs::read_to_string("/proc/sys/net/ipv4/ip_unprivileged_port_start")
-        .ok()
-        .and_then(|s| s.trim().parse::<u32>().ok())
-        .unwrap_or(1024);
+    let unprivileged_ports =
+        std::fs::read_to_string("/proc/sys/net/ipv4/ip_unprivileged_port_start")
+            .ok()
+            .and_then(|s| s.trim().parse::<u32>().ok())
+            .unwrap_or(1024);
     if unprivileged_ports <= 80 {
         eprintln!("skipped: unprivileged users may bind port 80 on this machine");
         return None;
@@ -264,8 +332,7 @@ fn d4_default_port_as_non_root_says_what_to_do() {
     std::fs::create_dir(&home).unwrap();
     // Writable by `nobody` too.
     for dir in [scratch.dir.path(), home.as_path()] {
-        std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o777))
-            .unwrap();
+        std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
     }
     let Some(out) = run_unprivileged(&["device", "--sec2-pwd", PASSWORD], &home) else {
         return;
@@ -276,7 +343,10 @@ fn d4_default_port_as_non_root_says_what_to_do() {
         stderr.contains("port 80 needs root or the CAP_NET_BIND_SERVICE capability"),
         "{stderr}"
     );
-    assert!(stderr.contains("hint: ") && stderr.contains("--listen 127.0.0.1:8080"), "{stderr}");
+    assert!(
+        stderr.contains("hint: ") && stderr.contains("--listen 127.0.0.1:8080"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("os error"), "{stderr}");
     assert_eq!(stderr.matches("error: ").count(), 1, "{stderr}");
 
@@ -288,7 +358,15 @@ fn d4_default_port_as_non_root_says_what_to_do() {
             .unwrap();
         let dir = theirs.display().to_string();
         let out = run_unprivileged(
-            &["device", "--sec2-pwd", PASSWORD, "--listen", "127.0.0.1:0", "--state-dir", &dir],
+            &[
+                "device",
+                "--sec2-pwd",
+                PASSWORD,
+                "--listen",
+                "127.0.0.1:0",
+                "--state-dir",
+                &dir,
+            ],
             &home,
         )
         .unwrap();
@@ -318,7 +396,10 @@ fn start_error(scratch: &Scratch, args: &[&str]) -> String {
     let out = run(&all);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error: ")).collect();
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
     assert_eq!(errors.len(), 1, "one error line:\n{stderr}");
     assert!(!errors[0].contains("error: error:"), "{stderr}");
     assert!(!stderr.contains("os error"), "{stderr}");
@@ -330,7 +411,10 @@ fn start_error(scratch: &Scratch, args: &[&str]) -> String {
     // No part of the cause repeated: split at ": " and look for duplicates.
     let parts: Vec<&str> = errors[0].split(": ").collect();
     for (i, part) in parts.iter().enumerate() {
-        assert!(!parts[i + 1..].contains(part), "{part:?} repeated: {stderr}");
+        assert!(
+            !parts[i + 1..].contains(part),
+            "{part:?} repeated: {stderr}"
+        );
     }
     stderr
 }
@@ -347,7 +431,10 @@ fn d5_start_up_errors_name_the_cause_once_and_what_to_do() {
     let file = scratch.path("a-file");
     std::fs::write(&file, "x").unwrap();
     let inside = file.join("state").display().to_string();
-    let stderr = start_error(&scratch, &["--listen", "127.0.0.1:0", "--state-dir", &inside]);
+    let stderr = start_error(
+        &scratch,
+        &["--listen", "127.0.0.1:0", "--state-dir", &inside],
+    );
     assert!(
         stderr.contains(&format!("{} is a file, not a directory", file.display())),
         "{stderr}"
@@ -357,7 +444,10 @@ fn d5_start_up_errors_name_the_cause_once_and_what_to_do() {
     let world = scratch.path("broken.toml");
     std::fs::write(&world, "[[wifi]]\nssid = \"x\"\nrssi = \"loud\"\n").unwrap();
     let world_arg = world.display().to_string();
-    let stderr = start_error(&scratch, &["--listen", "127.0.0.1:0", "--sim-config", &world_arg]);
+    let stderr = start_error(
+        &scratch,
+        &["--listen", "127.0.0.1:0", "--sim-config", &world_arg],
+    );
     assert!(stderr.contains("line 3"), "{stderr}");
 
     // --config errors: no `error: error:`, no clap usage block.
@@ -369,4 +459,102 @@ fn d5_start_up_errors_name_the_cause_once_and_what_to_do() {
     assert!(!stderr.contains("Usage:"), "{stderr}");
     std::fs::write(&config, "no-such-option = 1\n").unwrap();
     start_error(&scratch, &["--config", &config_arg]);
+}
+
+// ---- defect 1: a second start of a provisioned device says what happened -------------------
+
+#[test]
+fn d1_a_provisioned_device_says_what_it_did_and_what_to_do() {
+    let scratch = Scratch::new();
+    let device = scratch.spawn_http(&[], &[]);
+    provision(&device);
+    let (code, _, _) = device.finish();
+    assert_eq!(code, Some(0));
+
+    // The stored network is there: joined, said so, exit 0.
+    let (code, _, stderr) = device_run(&scratch, &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("Already provisioned"), "{stderr}");
+    assert!(
+        stderr.contains("--force-provisioning") && stderr.contains("--reset"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Connected to \"HomeNetwork\""), "{stderr}");
+
+    // The stored network is gone: an error line, a hint, the documented exit status 3.
+    let world = scratch.path("elsewhere.toml");
+    std::fs::write(
+        &world,
+        "connect_delay_ms = 0\n[[wifi]]\nssid = \"Other\"\nauth = \"open\"\nrssi = -40\nchannel = 1\nbssid = \"24:0a:c4:00:00:09\"\n",
+    )
+    .unwrap();
+    let mut all = scratch.device_args();
+    let at = all.iter().position(|a| a == "--sim-config").unwrap();
+    all[at + 1] = world.display().to_string();
+    all.extend(["--listen".into(), "127.0.0.1:0".into()]);
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    let out = run(&all);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("error: cannot join the stored network \"HomeNetwork\": network not found"),
+        "{stderr}"
+    );
+    let hint = stderr
+        .lines()
+        .find(|l| l.starts_with("hint: "))
+        .expect("a hint");
+    assert!(
+        hint.contains("--force-provisioning") && hint.contains("--reset"),
+        "{stderr}"
+    );
+}
+
+// ---- defect 6: the device's own flags, quiet by default, readable values -------------------
+
+#[test]
+fn d6_device_is_quiet_by_default_and_honours_verbose_and_json() {
+    let scratch = Scratch::new();
+    let device = scratch.spawn_http(&[], &[]);
+    provision(&device);
+    let (code, _, stderr) = device.finish();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        !stderr.contains("INFO"),
+        "no INFO logs by default:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("provisioning succeeded"),
+        "the outcome:\n{stderr}"
+    );
+    assert!(
+        !stderr.contains("\u{1b}["),
+        "no colour on a pipe:\n{stderr}"
+    );
+
+    // -v: info logs, with readable values.
+    let scratch = Scratch::new();
+    let device = scratch.spawn_http(&["-v"], &[("NO_COLOR", "1")]);
+    provision(&device);
+    let (code, _, stderr) = device.finish();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("INFO"), "-v shows info logs:\n{stderr}");
+    assert!(stderr.contains("connected to \"HomeNetwork\""), "{stderr}");
+    assert!(!stderr.contains("[72, "), "no SSID byte lists:\n{stderr}");
+    assert!(!stderr.contains("AuthMode("), "{stderr}");
+    assert!(!stderr.contains("\u{1b}["), "{stderr}");
+
+    // --json: the events as JSON lines on stdout.
+    let (code, stdout, stderr) = device_run(&scratch, &["--json"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let first: Value = serde_json::from_str(stdout.lines().next().expect("events")).unwrap();
+    assert!(first["event"].is_string(), "{stdout}");
+
+    // The client: no colour codes on a pipe either, at -vvv.
+    let out = run(&["version", "-vvv", "--service-name", "127.0.0.1:1"]);
+    assert!(
+        !text(&out.stderr).contains("\u{1b}["),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -49,8 +49,9 @@ pub fn os_text(error: &std::io::Error) -> String {
 /// Explains a failed [`DeviceBuilder::start`](uniprov::device::service::DeviceBuilder::start).
 pub fn explain_start(error: StartError, listen: SocketAddr) -> anyhow::Error {
     match &error {
-        StartError::Transport { target, source } => explain_transport(target, source, listen)
-            .unwrap_or_else(|| anyhow::Error::new(error)),
+        StartError::Transport { target, source } => {
+            explain_transport(target, source, listen).unwrap_or_else(|| anyhow::Error::new(error))
+        }
         StartError::Storage(storage) => {
             explain_storage(storage).unwrap_or_else(|| anyhow::Error::new(error))
         }
@@ -148,7 +149,10 @@ fn explain_storage(error: &StorageError) -> Option<anyhow::Error> {
                 format!("remove or rename that file, or use {elsewhere}"),
             )
         }
-        _ => Explained::new(format!("{subject}: {}", os_text(io)), format!("use {elsewhere}")),
+        _ => Explained::new(
+            format!("{subject}: {}", os_text(io)),
+            format!("use {elsewhere}"),
+        ),
     })
 }
 

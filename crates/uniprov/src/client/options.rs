@@ -206,8 +206,14 @@ mod tests {
     #[test]
     fn a_console_command_line_shows_only_the_program() {
         for (command, shown) in [
-            ("'/usr/bin/uniprov' 'device' '--sec2-pwd' 'secret'", "console: uniprov (arguments hidden)"),
-            ("UNIPROV_SEC2_PWD=secret ./dev --pop x", "console: dev (arguments hidden)"),
+            (
+                "'/usr/bin/uniprov' 'device' '--sec2-pwd' 'secret'",
+                "console: uniprov (arguments hidden)",
+            ),
+            (
+                "UNIPROV_SEC2_PWD=secret ./dev --pop x",
+                "console: dev (arguments hidden)",
+            ),
             ("", "console: sh (arguments hidden)"),
         ] {
             let target = Target::ConsoleExec {

@@ -375,7 +375,7 @@ impl Actor {
     }
 
     fn on_network(&mut self, event: NetworkEvent) {
-        tracing::info!(?event, "network");
+        tracing::info!(%event, "network");
         self.last_network = Some(event.clone());
         self.emit(DeviceEvent::Network(event.clone()));
         let actions = self.manager.on_network_event(event, Self::now());
