@@ -558,3 +558,172 @@ fn d6_device_is_quiet_by_default_and_honours_verbose_and_json() {
         text(&out.stderr)
     );
 }
+
+/// The connection options of `device` for a client command.
+fn conn(device: &Running) -> Vec<&str> {
+    vec![
+        "--transport",
+        "http",
+        "--service-name",
+        device.address.as_str(),
+        "--sec2-pwd",
+        PASSWORD,
+    ]
+}
+
+fn client(command: &[&str], device: &Running, rest: &[&str]) -> Output {
+    let mut args = command.to_vec();
+    args.extend(conn(device));
+    args.extend(rest);
+    run(&args)
+}
+
+/// The `hint:` line of a failed command, without the prefix.
+fn hint_of(out: &Output) -> String {
+    let stderr = text(&out.stderr);
+    stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("hint: "))
+        .unwrap_or_else(|| panic!("no hint:\n{stderr}"))
+        .to_owned()
+}
+
+// ---- defect 7: every hint names a command that works in that state ------------------------
+
+#[test]
+fn d7_hints_on_a_connected_device_lead_to_ctrl_reprov_which_works() {
+    let scratch = Scratch::new();
+    let device = scratch.spawn_http(&["--no-auto-stop"], &[]);
+    provision(&device);
+    let again = ["--ssid", "HomeNetwork", "--passphrase", PASSPHRASE];
+    let out = client(&["provision"], &device, &again);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let hint = hint_of(&out);
+    assert!(hint.contains("ctrl reprov"), "{hint}");
+    assert!(
+        !hint.contains("ctrl reset"),
+        "ctrl reset fails in this state: {hint}"
+    );
+    // ctrl reset on a connected device fails, and says what works.
+    let out = client(&["ctrl", "reset"], &device, &[]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        hint_of(&out).contains("ctrl reprov"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Following the hint works.
+    let out = client(&["ctrl", "reprov"], &device, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = client(&["provision"], &device, &again);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+// ---- defect 8: uniprov custom: data on stdout, the rest on stderr, right diagnosis ----------
+
+#[test]
+fn d8_custom_puts_only_data_on_stdout_and_blames_the_endpoint() {
+    let scratch = Scratch::new();
+    let device = scratch.spawn_http(&["--custom-endpoint", "custom-data", "--no-auto-stop"], &[]);
+    let out = client(&["custom"], &device, &["--data", "hello"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "SUCCESS\n", "only the answer on stdout");
+    assert!(text(&out.stderr).contains("✓"), "{}", text(&out.stderr));
+
+    let out = client(
+        &["custom"],
+        &device,
+        &["--endpoint", "no-such-endpoint", "--data", "x"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "", "nothing on stdout on failure");
+    let stderr = text(&out.stderr);
+    assert!(
+        !stderr.contains("PoP/password"),
+        "the handshake succeeded:\n{stderr}"
+    );
+    assert!(stderr.contains("no-such-endpoint"), "{stderr}");
+    assert!(hint_of(&out).contains("--endpoint"), "{stderr}");
+
+    // The same through --json: the class is not an authentication failure.
+    let out = client(
+        &["custom", "--json"],
+        &device,
+        &["--endpoint", "no-such-endpoint", "--data", "x"],
+    );
+    assert_eq!(json_of(&out)["error"]["class"], "other");
+}
+
+// ---- defect 9: a 64-hex-digit raw PSK, accepted on both ends --------------------------------
+
+#[test]
+fn d9_a_raw_64_hex_digit_psk_provisions() {
+    // PBKDF2-HMAC-SHA1("password123", "HomeNetwork", 4096, 32).
+    let psk = "5f79a0b138a6b12a83671851d1fd0316befbb430ae7914eb8046e2c80148926e";
+    let scratch = Scratch::new();
+    let device = scratch.spawn_http(&[], &[]);
+    let out = client(
+        &["provision", "--json"],
+        &device,
+        &["--ssid", "HomeNetwork", "--passphrase", psk],
+    );
+    let doc = json_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{doc}");
+    assert_eq!(doc["result"]["ssid"], "HomeNetwork");
+    assert!(!doc.to_string().contains(psk));
+    let (code, _, _) = device.finish();
+    assert_eq!(code, Some(0));
+    // Stored and used again at the next start.
+    let (code, _, stderr) = device_run(&scratch, &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    // 64 characters that are not hex stay refused, by the client, with the rule.
+    let out = run(&[
+        "provision",
+        "--service-name",
+        "127.0.0.1:1",
+        "--ssid",
+        "x",
+        "--passphrase",
+        &"g".repeat(64),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("64 hex digits"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+// ---- defect 10: --qr takes the percent-encoded jumpstart URL -------------------------------
+
+#[test]
+fn d10_qr_accepts_the_percent_encoded_jumpstart_url() {
+    let scratch = Scratch::new();
+    let device = scratch.spawn_http(&[], &[]);
+    let json = format!(
+        r#"{{"ver":"v1","name":"PROV_TEST","username":"wifiprov","pop":"{PASSWORD}","transport":"softap"}}"#
+    );
+    let encoded: String = json
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect();
+    let url = format!("https://espressif.github.io/esp-jumpstart/qrcode.html?data={encoded}");
+    let out = run(&[
+        "provision",
+        "--json",
+        "--qr",
+        &url,
+        "--service-name",
+        &device.address,
+        "--ssid",
+        "HomeNetwork",
+        "--passphrase",
+        PASSPHRASE,
+    ]);
+    let doc = json_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{doc}");
+    assert_eq!(doc["security"]["username"], "wifiprov");
+}

@@ -195,9 +195,12 @@ fn security_text(s: &SecuritySummary) -> String {
     text
 }
 
-/// Prints the human summary: result on stdout, details and errors on stderr.
-pub fn print_human(headline: &str, target: &str, report: &Report) {
-    if report.ok {
+/// Prints the human summary: the result line on stdout (on stderr when `data_on_stdout`:
+/// stdout then holds only the data), details and errors on stderr.
+pub fn print_human(headline: &str, target: &str, report: &Report, data_on_stdout: bool) {
+    if report.ok && data_on_stdout {
+        eprintln!("✓ {headline}");
+    } else if report.ok {
         println!("✓ {headline}");
     } else {
         eprintln!("✗ {target}");

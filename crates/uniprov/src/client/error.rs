@@ -132,6 +132,23 @@ pub enum ClientError {
         /// The status the device answered.
         status: Status,
     },
+    /// The device closed the connection instead of answering a request outside the handshake:
+    /// it does not serve `endpoint`, or refused the request (§3.3). The handshake succeeded, so
+    /// this is not a wrong PoP or password.
+    #[error("the device closed the connection without answering {endpoint} (it does not serve that endpoint, or refused the request)")]
+    NoAnswer {
+        /// The endpoint of the unanswered request.
+        endpoint: String,
+    },
+    /// The device refused `operation` because of the state it is in (read with a status
+    /// request after the refusal), which decides what to do next.
+    #[error("device refused {operation}: {state}")]
+    WrongState {
+        /// The refused operation ("apply", "reset", ...).
+        operation: &'static str,
+        /// The device's state.
+        state: DeviceState,
+    },
     /// The device does not offer what was asked (no `wifi_scan`, no `thread_prov`, ...).
     #[error("the device does not offer {0}")]
     NotOffered(&'static str),
@@ -163,11 +180,31 @@ pub enum ClientError {
     },
 }
 
+/// The state of a device that refused a provisioning or control request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceState {
+    /// Connected (or attached) with credentials it already has: only `ctrl reprov` restarts
+    /// provisioning.
+    Connected,
+    /// Still trying the credentials it has.
+    Connecting,
+    /// The last attempt failed: `ctrl reset` makes it take new credentials.
+    Failed,
+}
+
+impl std::fmt::Display for DeviceState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DeviceState::Connected => "it is already provisioned and connected",
+            DeviceState::Connecting => "it is still trying the credentials it has",
+            DeviceState::Failed => "its last connection attempt failed and was not reset",
+        })
+    }
+}
+
 fn hint_suffix(operation: &str) -> &'static str {
     match operation {
-        "apply" | "apply thread dataset" => {
-            " (the device already has credentials it is trying; reset it with `uniprov ctrl reset`)"
-        }
+        "apply" | "apply thread dataset" => " (the device is busy with other credentials)",
         _ => "",
     }
 }
@@ -213,6 +250,8 @@ impl ClientError {
             | ClientError::UnsupportedSecurity(_)
             | ClientError::VersionMismatch { .. }
             | ClientError::Refused { .. }
+            | ClientError::WrongState { .. }
+            | ClientError::NoAnswer { .. }
             | ClientError::NotOffered(_)
             | ClientError::UnexpectedResponse(_) => ErrorClass::Other,
         }
@@ -234,9 +273,18 @@ impl ClientError {
                 "retry with a larger --timeout; if the device is stuck, run `uniprov ctrl reset`",
             ),
             ErrorClass::Other => match self {
-                ClientError::Refused { operation: "apply", .. } => {
+                ClientError::WrongState { state: DeviceState::Connected, .. } => Some(
+                    "restart provisioning with `uniprov ctrl reprov` (same connection options), then provision again",
+                ),
+                ClientError::WrongState { state: DeviceState::Connecting, .. } => Some(
+                    "wait for the attempt to end (`uniprov status`, same connection options); if it fails, `uniprov ctrl reset`",
+                ),
+                ClientError::WrongState { state: DeviceState::Failed, .. } => {
                     Some("run `uniprov ctrl reset` (same connection options), then provision again")
                 }
+                ClientError::NoAnswer { .. } => Some(
+                    "check the endpoint name (`uniprov custom --endpoint NAME`; the ESP examples serve custom-data); a device that restarted or closed an idle session refuses too: retry",
+                ),
                 ClientError::Crypto { .. } => Some(
                     "the session keys disagree; retry, and check the device's sec_patch_ver with `uniprov version`",
                 ),
@@ -251,6 +299,13 @@ impl ClientError {
     pub fn transport(endpoint: &str, source: TransportError) -> Self {
         if transport_class(&source) == ErrorClass::Unreachable {
             ClientError::Unreachable(source)
+        } else if matches!(source, TransportError::ClosedWithoutResponse)
+            && endpoint != "prov-session"
+        {
+            // Outside the handshake a silent close is not about the PoP / password.
+            ClientError::NoAnswer {
+                endpoint: endpoint.to_owned(),
+            }
         } else {
             ClientError::Transport {
                 endpoint: endpoint.to_owned(),

@@ -153,9 +153,10 @@ impl NetworkCredentials {
                     )));
                 }
                 let len = passphrase.expose().len();
-                if len > 63 || (1..8).contains(&len) {
+                let raw_psk = len == 64 && passphrase.expose().iter().all(u8::is_ascii_hexdigit);
+                if !raw_psk && (len > 63 || (1..8).contains(&len)) {
                     return Err(ClientError::Usage(format!(
-                        "the passphrase must be empty (open network) or 8 to 63 bytes long (got {len})"
+                        "the passphrase must be empty (open network), 8 to 63 bytes long, or a raw PSK of 64 hex digits (got {len} bytes)"
                     )));
                 }
             }

@@ -152,7 +152,8 @@ impl StateDir {
         let file = Scrub(file);
         let ssid = unhex(&path, &file.0.ssid)?;
         let passphrase = Secret::new(unhex(&path, &file.0.passphrase)?);
-        if ssid.len() > 32 || passphrase.expose().len() > 63 {
+        // 64: a raw PSK of 64 hex digits.
+        if ssid.len() > 32 || passphrase.expose().len() > 64 {
             return Err(corrupt(&path, "ssid or passphrase too long"));
         }
         Ok(Some(StoredWifi { ssid, passphrase }))
