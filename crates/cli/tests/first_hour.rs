@@ -727,3 +727,51 @@ fn d10_qr_accepts_the_percent_encoded_jumpstart_url() {
     assert_eq!(out.status.code(), Some(0), "{doc}");
     assert_eq!(doc["security"]["username"], "wifiprov");
 }
+
+// ---- defect 2: the right password in a backoff is not reported as wrong -------------------
+
+#[test]
+fn d2_backoff_is_told_apart_from_a_wrong_password_with_the_wait() {
+    let scratch = Scratch::new();
+    let device = scratch.spawn_http(
+        &[
+            "--auth-max-failures",
+            "2",
+            "--auth-backoff-cap-s",
+            "30",
+            "--no-auto-stop",
+        ],
+        &[],
+    );
+    let wrong = [
+        "status",
+        "--json",
+        "--transport",
+        "http",
+        "--service-name",
+        device.address.as_str(),
+        "--sec2-pwd",
+        "not-the-password",
+    ];
+    for _ in 0..2 {
+        let out = run(&wrong);
+        let doc = json_of(&out);
+        assert_eq!(out.status.code(), Some(4), "{doc}");
+        assert_eq!(doc["error"]["class"], "auth_failed");
+        assert!(doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("wrong PoP/password"));
+    }
+    // The right password while the device backs this peer off.
+    let out = client(&["status"], &device, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(8), "{stderr}");
+    assert!(!stderr.contains("wrong PoP/password"), "{stderr}");
+    assert!(stderr.contains("retry in "), "how long to wait:\n{stderr}");
+    assert!(stderr.contains("hint: wait"), "{stderr}");
+    let out = client(&["status", "--json"], &device, &[]);
+    let doc = json_of(&out);
+    assert_eq!(doc["error"]["class"], "backoff", "{doc}");
+    assert_eq!(doc["error"]["exit_code"], 8, "{doc}");
+}

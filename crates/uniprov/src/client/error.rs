@@ -23,6 +23,9 @@ pub enum ErrorClass {
     /// The security handshake failed: wrong PoP, wrong username/password, or a security
     /// scheme the device does not run. Exit 4.
     AuthFailed,
+    /// The device refuses handshakes for a while after failed attempts (its guessing limit):
+    /// the secret was not checked; retry later. Exit 8.
+    Backoff,
     /// The device could not join the Wi-Fi network: wrong passphrase. Exit 5.
     WifiAuth,
     /// The device did not find the network (SSID or Thread network). Exit 6.
@@ -44,6 +47,7 @@ impl ErrorClass {
             ErrorClass::WifiAuth => 5,
             ErrorClass::NetworkNotFound => 6,
             ErrorClass::Timeout => 7,
+            ErrorClass::Backoff => 8,
         }
     }
 
@@ -56,6 +60,7 @@ impl ErrorClass {
             ErrorClass::WifiAuth => "wifi_auth",
             ErrorClass::NetworkNotFound => "network_not_found",
             ErrorClass::Timeout => "timeout",
+            ErrorClass::Backoff => "backoff",
             ErrorClass::Other => "other",
         }
     }
@@ -81,12 +86,19 @@ pub enum ClientError {
     },
     /// The device dropped the handshake: wrong PoP or password, or a security scheme mismatch
     /// (PROTOCOL.md §3.3: handshake failures close the connection without a response).
-    #[error("authentication failed: the device rejected the {step} handshake message (wrong PoP/password, or security {sec_ver} does not match the device)")]
+    #[error("{}", rejected_text(step, *sec_ver))]
     HandshakeRejected {
         /// Which handshake message the device refused ("first" or "second").
         step: &'static str,
         /// The security scheme the client used.
         sec_ver: u8,
+    },
+    /// The device refuses handshakes for a while after failed attempts (HTTP 429 from a
+    /// uniprov device): the secret was not checked.
+    #[error("the device refuses handshakes for a while after too many failed attempts (the secret was not checked){}", retry_text(*.retry_after))]
+    Backoff {
+        /// How long the device said to wait.
+        retry_after: Option<Duration>,
     },
     /// The handshake failed on the client side (for example the device's proof did not match).
     #[error("security handshake failed: {0}")]
@@ -202,6 +214,27 @@ impl std::fmt::Display for DeviceState {
     }
 }
 
+fn rejected_text(step: &str, sec_ver: u8) -> String {
+    if step == "first" {
+        // A device refuses the first message before any proof is checked: a guessing-limit
+        // backoff (console, BLE: no distinct signal), a security 2 username it does not know,
+        // or another scheme.
+        format!(
+            "the device refused to start a handshake (the password was not checked): it may refuse handshakes for up to 30 s after failed attempts, or the username or security {sec_ver} does not match the device"
+        )
+    } else {
+        format!(
+            "authentication failed: the device rejected the proof (wrong PoP/password, or security {sec_ver} does not match the device)"
+        )
+    }
+}
+
+fn retry_text(retry_after: Option<Duration>) -> String {
+    retry_after.map_or_else(String::new, |d| {
+        format!(": retry in {} s", d.as_secs().max(1))
+    })
+}
+
 fn hint_suffix(operation: &str) -> &'static str {
     match operation {
         "apply" | "apply thread dataset" => " (the device is busy with other credentials)",
@@ -231,6 +264,7 @@ impl ClientError {
             ClientError::Unreachable(_) => ErrorClass::Unreachable,
             ClientError::Transport { source, .. } => transport_class(source),
             ClientError::HandshakeRejected { .. } => ErrorClass::AuthFailed,
+            ClientError::Backoff { .. } => ErrorClass::Backoff,
             ClientError::Handshake(e) => match e {
                 HandshakeError::SchemeMismatch(_) => ErrorClass::AuthFailed,
                 e if e.fault() == Fault::Credentials => ErrorClass::AuthFailed,
@@ -259,6 +293,11 @@ impl ClientError {
 
     /// A one-line suggestion of how to recover, for people (not part of the message).
     pub fn hint(&self) -> Option<&'static str> {
+        if let ClientError::HandshakeRejected { step: "first", .. } = self {
+            return Some(
+                "wait 30 s and retry; if it persists, check --sec2-username and --sec-ver (`uniprov version` shows what the device offers)",
+            );
+        }
         match self.class() {
             ErrorClass::Unreachable => Some(
                 "check that the device is in provisioning mode and reachable (--service_name, --transport)",
@@ -268,6 +307,9 @@ impl ClientError {
             ),
             ErrorClass::WifiAuth | ErrorClass::NetworkNotFound => Some(
                 "reset the device's provisioning state with `uniprov ctrl reset` (same connection options), then provision again",
+            ),
+            ErrorClass::Backoff => Some(
+                "wait the time given, then retry with the right PoP / password (each further failure doubles the wait, up to 30 s by default)",
             ),
             ErrorClass::Timeout => Some(
                 "retry with a larger --timeout; if the device is stuck, run `uniprov ctrl reset`",
@@ -299,6 +341,8 @@ impl ClientError {
     pub fn transport(endpoint: &str, source: TransportError) -> Self {
         if transport_class(&source) == ErrorClass::Unreachable {
             ClientError::Unreachable(source)
+        } else if let TransportError::Busy { retry_after } = source {
+            ClientError::Backoff { retry_after }
         } else if matches!(source, TransportError::ClosedWithoutResponse)
             && endpoint != "prov-session"
         {

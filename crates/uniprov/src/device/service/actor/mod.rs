@@ -24,7 +24,7 @@ use super::idle::IdleSessions;
 use super::{endpoint, CustomRequest, DeviceEvent, EndpointHandler};
 use crate::device::manager::{Action, Manager, ProvEvent, ProvState, ScanOutcome};
 use crate::device::network::{NetworkBackend, NetworkError, NetworkEvent};
-use crate::device::transport::{Peer, SessionId, TransportEvent, TransportRequest};
+use crate::device::transport::{Answer, Peer, SessionId, TransportEvent, TransportRequest};
 
 /// What the device's own helper tasks report.
 pub(super) enum Internal {
@@ -39,7 +39,7 @@ pub(super) enum Internal {
 /// A blocking ScanStart waiting for its scan.
 struct PendingReply {
     session: SessionId,
-    reply: oneshot::Sender<Option<Vec<u8>>>,
+    reply: oneshot::Sender<Answer>,
 }
 
 /// Everything the task owns.
@@ -231,15 +231,15 @@ impl Actor {
             reply,
         } = request;
         if !self.transport_up {
-            let _ = reply.send(None);
+            let _ = reply.send(Answer::Refused);
             return;
         }
         let peer = Peer::of(peer, session);
         let span = tracing::debug_span!("request", session, %endpoint, len = body.len());
         let _entered = span.enter();
         let now = Self::now();
-        if !self.admit(peer, &endpoint, now) {
-            let _ = reply.send(None);
+        if let Err(retry_after) = self.admit(peer, &endpoint, now) {
+            let _ = reply.send(Answer::Backoff { retry_after });
             return;
         }
         self.touch(session, now);
@@ -277,7 +277,7 @@ impl Actor {
         if answer.is_none() {
             tracing::debug!("request refused: closing without a response");
         }
-        let _ = reply.send(answer);
+        let _ = reply.send(answer.into());
         self.execute(actions);
     }
 
@@ -347,7 +347,7 @@ impl Actor {
         };
         // The manager keeps one waiter per scan; an older one could only be stale.
         if let Some(old) = slot.replace(pending) {
-            let _ = old.reply.send(None);
+            let _ = old.reply.send(Answer::Refused);
         }
     }
 
@@ -369,7 +369,7 @@ impl Actor {
         if let Some(response) = response {
             if let Some(PendingReply { session, reply }) = pending.take() {
                 let answer = self.encrypt(session, &response.encode());
-                let _ = reply.send(answer);
+                let _ = reply.send(answer.into());
             }
         }
     }
@@ -466,7 +466,7 @@ impl Actor {
         .into_iter()
         .flatten()
         {
-            let _ = pending.reply.send(None);
+            let _ = pending.reply.send(Answer::Refused);
         }
     }
 }
