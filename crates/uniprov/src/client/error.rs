@@ -237,7 +237,9 @@ fn retry_text(retry_after: Option<Duration>) -> String {
 
 fn hint_suffix(operation: &str) -> &'static str {
     match operation {
-        "apply" | "apply thread dataset" => " (the device is busy with other credentials)",
+        "apply" | "apply thread dataset" => {
+            " (it has other credentials: it is connecting, connected, or its attempt failed)"
+        }
         _ => "",
     }
 }
@@ -324,6 +326,14 @@ impl ClientError {
                 ClientError::WrongState { state: DeviceState::Failed, .. } => {
                     Some("run `uniprov ctrl reset` (same connection options), then provision again")
                 }
+                // The flow replaces these with `WrongState` once a status request tells the
+                // state; without one, name the command for each state.
+                ClientError::Refused {
+                    operation: "apply" | "apply thread dataset" | "reset" | "reprov",
+                    ..
+                } => Some(
+                    "`uniprov status` tells the device's state: after a failed attempt run `uniprov ctrl reset`, when connected `uniprov ctrl reprov`, then provision again",
+                ),
                 ClientError::NoAnswer { .. } => Some(
                     "check the endpoint name (`uniprov custom --endpoint NAME`; the ESP examples serve custom-data); a device that restarted or closed an idle session refuses too: retry",
                 ),
