@@ -775,3 +775,79 @@ fn d2_backoff_is_told_apart_from_a_wrong_password_with_the_wait() {
     assert_eq!(doc["error"]["class"], "backoff", "{doc}");
     assert_eq!(doc["error"]["exit_code"], 8, "{doc}");
 }
+
+// ---- smaller friction ----------------------------------------------------------------------
+
+#[test]
+fn friction_usage_help_spellings_and_rebuild_hint() {
+    // Bare `uniprov`: usage, not an attempt on 192.168.4.1.
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("Usage:"), "{stderr}");
+    assert!(
+        !stderr.contains("unreachable") && !stderr.contains("✗"),
+        "{stderr}"
+    );
+
+    // `--transport http`, used by the README and the device banner, is in the help.
+    let out = run(&["provision", "--help"]);
+    let help = text(&out.stdout);
+    assert!(help.contains("http:") || help.contains("- http"), "{help}");
+
+    // One username spelling everywhere, defaulting to wifiprov.
+    for args in [
+        &["sec2-gen-cred", "--sec2-pwd", "abcd1234", "--json"][..],
+        &[
+            "sec2-gen-cred",
+            "--sec2-username",
+            "wifiprov",
+            "--sec2-pwd",
+            "abcd1234",
+            "--json",
+        ][..],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_eq!(
+            json_of(&out)["username"],
+            "wifiprov",
+            "{}",
+            text(&out.stdout)
+        );
+    }
+
+    // A radio that this build lacks says how to get it.
+    #[cfg(not(feature = "networkmanager"))]
+    {
+        let scratch = Scratch::new();
+        let stderr = start_error(
+            &scratch,
+            &["--listen", "127.0.0.1:0", "--radio", "networkmanager"],
+        );
+        assert!(stderr.contains("--features networkmanager"), "{stderr}");
+    }
+}
+
+#[test]
+fn friction_version_once_and_an_aligned_scan_table() {
+    let scratch = Scratch::new();
+    let device = scratch.spawn_http(&["--no-auto-stop"], &[]);
+    let out = client(&["version"], &device, &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(all.matches("capabilities").count(), 1, "{all}");
+
+    let out = client(&["scan"], &device, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines.len() >= 2 && lines[0].starts_with("SSID"), "{table}");
+    // Every column starts at the same place on every line: the header's "CH" and each row's
+    // channel end at the same column.
+    let end_of = |line: &str, at: usize| line[..at].trim_end().len();
+    let ch = lines[0].find("CH").unwrap() + 2;
+    for line in &lines[1..] {
+        assert_eq!(end_of(line, ch), ch, "misaligned:\n{table}");
+    }
+}

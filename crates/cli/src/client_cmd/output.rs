@@ -75,6 +75,9 @@ fn phase_text(phase: Phase) -> &'static str {
 impl Hooks for Console {
     fn phase(&mut self, phase: Phase) {
         if let Some(bar) = &self.spinner {
+            // The clock shows the current phase: time spent in the network picker (between
+            // the scan and the credentials) is never counted.
+            bar.reset_elapsed();
             bar.set_message(phase_text(phase));
         }
     }

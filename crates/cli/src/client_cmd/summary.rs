@@ -60,6 +60,12 @@ pub fn print(command: &str, target: &str, report: &Report) {
     // Commands whose stdout is data (the scan table, the custom answer) print their result
     // line on stderr; the others' result line is their data.
     let data_on_stdout = matches!(command, "scan" | "custom");
+    if command == "version" && report.ok {
+        // The result line already is the device information: not twice.
+        let mut shown = report.clone();
+        shown.device = None;
+        return print_human(&headline, target, &shown, data_on_stdout);
+    }
     print_human(&headline, target, report, data_on_stdout);
 }
 
