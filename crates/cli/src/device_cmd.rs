@@ -208,7 +208,7 @@ async fn linux_radio(args: &DeviceArgs, name: &str) -> anyhow::Result<Arc<dyn Ne
         .open(name)
         .await?
         .ok_or_else(|| {
-            startup::Explained::new(
+            startup::Explained::error(
                 format!("this uniprov was built without the {name} radio"),
                 format!(
                     "rebuild with the feature: sudo apt install libdbus-1-dev pkg-config && cargo build --release -p uniprov-cli --features {name}"
@@ -451,7 +451,7 @@ async fn backend(args: &DeviceArgs) -> anyhow::Result<Arc<dyn NetworkBackend>> {
 /// Reads `--sim-config`; errors in one line.
 fn load_sim_config(path: &std::path::Path) -> anyhow::Result<SimConfig> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        startup::Explained::new(
+        startup::Explained::error(
             format!(
                 "cannot read --sim-config {}: {}",
                 path.display(),
@@ -467,7 +467,7 @@ fn load_sim_config(path: &std::path::Path) -> anyhow::Result<SimConfig> {
             toml,
             "fix the file (format: README, \"The simulated radio\")",
         ),
-        other => startup::Explained::new(
+        other => startup::Explained::error(
             format!("{}: {other}", path.display()),
             "fix the file (format: README, \"The simulated radio\")",
         ),

@@ -38,7 +38,7 @@ fn in_file(path: &Path, message: &str) -> anyhow::Error {
     let first = message.lines().next().unwrap_or_default();
     let first = first.trim_start_matches("error: ");
     let first = first.replace("the argument ", "the option ");
-    super::startup::Explained::new(
+    super::startup::Explained::error(
         format!("in --config {}: {first}", path.display()),
         "keys are the long options of `uniprov device --help` (with - or _); the command line wins over the file",
     )
@@ -51,7 +51,7 @@ fn device_command() -> Command {
 
 fn load(path: &Path) -> anyhow::Result<toml::Table> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        super::startup::Explained::new(
+        super::startup::Explained::error(
             format!(
                 "cannot read --config {}: {}",
                 path.display(),

@@ -27,7 +27,7 @@ impl std::error::Error for Explained {}
 
 impl Explained {
     /// An explained error.
-    pub fn new(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
+    pub fn error(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
         anyhow::Error::new(Explained {
             message: message.into(),
             hint: Some(hint.into()),
@@ -67,7 +67,7 @@ fn explain_transport(
     let is_listen = target == listen.to_string();
     let other_port = "--listen 127.0.0.1:8080";
     match source.kind() {
-        ErrorKind::PermissionDenied if is_listen && listen.port() < 1024 => Some(Explained::new(
+        ErrorKind::PermissionDenied if is_listen && listen.port() < 1024 => Some(Explained::error(
             format!(
                 "cannot listen on {target}: port {} needs root or the CAP_NET_BIND_SERVICE capability",
                 listen.port()
@@ -76,14 +76,14 @@ fn explain_transport(
                 "run it with sudo, grant the capability (sudo setcap cap_net_bind_service=+ep \"$(command -v uniprov)\"), or use a port above 1023: {other_port}"
             ),
         )),
-        ErrorKind::AddrInUse if is_listen => Some(Explained::new(
+        ErrorKind::AddrInUse if is_listen => Some(Explained::error(
             format!("cannot listen on {target}: the address is already in use"),
             format!(
                 "stop the other program on port {} (`ss -ltnp` names it; another `uniprov device`?) or choose another port: {other_port}",
                 listen.port()
             ),
         )),
-        ErrorKind::AddrNotAvailable if is_listen => Some(Explained::new(
+        ErrorKind::AddrNotAvailable if is_listen => Some(Explained::error(
             format!("cannot listen on {target}: no interface of this machine has that address"),
             "use an address of this machine, 0.0.0.0 for all of them: --listen 0.0.0.0:80",
         )),
@@ -122,7 +122,7 @@ fn explain_storage(error: &StorageError) -> Option<anyhow::Error> {
         StorageError::Dir { path, step, error } => (path, *step, error),
         StorageError::Io { path, source } => (path, "use", source),
         StorageError::Corrupt { path, reason } => {
-            return Some(Explained::new(
+            return Some(Explained::error(
                 format!("the state file {} is corrupt: {reason}", path.display()),
                 format!(
                     "move it away (its device then provisions again) or restore it: mv {} {}.bad",
@@ -135,13 +135,13 @@ fn explain_storage(error: &StorageError) -> Option<anyhow::Error> {
     let subject = format!("cannot {step} the state directory {}", path.display());
     let elsewhere = "--state-dir DIR (a directory you can write; default for non-root users: ~/.local/state/uniprov)";
     Some(match io.kind() {
-        ErrorKind::PermissionDenied => Explained::new(
+        ErrorKind::PermissionDenied => Explained::error(
             format!("{subject}: permission denied"),
             format!("run as the user that owns it (root for /var/lib/uniprov), or use {elsewhere}"),
         ),
         ErrorKind::NotADirectory | ErrorKind::AlreadyExists => {
             let blocker = file_in_the_way(path);
-            Explained::new(
+            Explained::error(
                 format!(
                     "{subject}: {} is a file, not a directory",
                     blocker.display()
@@ -149,7 +149,7 @@ fn explain_storage(error: &StorageError) -> Option<anyhow::Error> {
                 format!("remove or rename that file, or use {elsewhere}"),
             )
         }
-        _ => Explained::new(
+        _ => Explained::error(
             format!("{subject}: {}", os_text(io)),
             format!("use {elsewhere}"),
         ),
@@ -176,5 +176,5 @@ pub fn toml_error(path: &Path, text: &str, error: &toml::de::Error, hint: &str) 
         })
         .unwrap_or_default();
     let message = error.message().trim().replace('\n', "; ");
-    Explained::new(format!("{}{at}: {message}", path.display()), hint)
+    Explained::error(format!("{}{at}: {message}", path.display()), hint)
 }
