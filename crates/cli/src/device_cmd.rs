@@ -1,9 +1,11 @@
 //! `uniprov device`: run this machine as a device that esp_prov, the ESP phone apps and
 //! `uniprov provision` can provision, exactly like an ESP32 running `wifi_prov_mgr`.
 //!
-//! Human logs go to stderr (`RUST_LOG`); `--events json` writes one JSON object per event to
+//! stderr carries the banner, one line per outcome (`narrate`) and warnings; `-v`/`-vv`/`-vvv`
+//! or `RUST_LOG` add logs. `--events json` (or `--json`) writes one JSON object per event to
 //! stdout. The exit status is 0 when provisioning ended (END), or when an already provisioned
-//! device connected with its stored credentials; 1 on errors; Ctrl-C stops cleanly (0).
+//! device joined its stored network; [`EXIT_STORED_NETWORK_FAILED`] (3) when it could not; 1 on
+//! other errors (`error:` and `hint:` lines, `startup`); Ctrl-C stops cleanly (0).
 
 mod banner;
 mod config;
