@@ -140,6 +140,8 @@ fn provision(device: &Running) {
         "http",
         "--service-name",
         &device.address,
+        "--sec2-username",
+        "wifiprov",
         "--sec2-pwd",
         PASSWORD,
         "--ssid",
@@ -208,6 +210,8 @@ fn d3_exec_command_line_secrets_reach_no_client_output() {
     let common = [
         "--exec",
         exec.as_str(),
+        "--sec2-username",
+        "wifiprov",
         "--sec2-pwd",
         PASSWORD,
         "--ssid",
@@ -243,6 +247,8 @@ fn d3_exec_command_line_secrets_reach_no_client_output() {
         "provision",
         "--exec",
         exec.as_str(),
+        "--sec2-username",
+        "wifiprov",
         "--sec2-pwd",
         "not-the-password",
         "--ssid",
@@ -261,7 +267,7 @@ fn d3_exec_command_line_secrets_reach_no_client_output() {
     let exec_cell = exec.replace('"', "\"\"");
     std::fs::write(
         &manifest,
-        format!("transport,exec,password,ssid,passphrase\nconsole,\"{exec_cell}\",{PASSWORD},HomeNetwork,{PASSPHRASE}\n"),
+        format!("transport,exec,username,password,ssid,passphrase\nconsole,\"{exec_cell}\",wifiprov,{PASSWORD},HomeNetwork,{PASSPHRASE}\n"),
     )
     .unwrap();
     let out = run(&[
@@ -566,6 +572,8 @@ fn conn(device: &Running) -> Vec<&str> {
         "http",
         "--service-name",
         device.address.as_str(),
+        "--sec2-username",
+        "wifiprov",
         "--sec2-pwd",
         PASSWORD,
     ]
@@ -750,6 +758,8 @@ fn d2_backoff_is_told_apart_from_a_wrong_password_with_the_wait() {
         "http",
         "--service-name",
         device.address.as_str(),
+        "--sec2-username",
+        "wifiprov",
         "--sec2-pwd",
         "not-the-password",
     ];
@@ -833,6 +843,16 @@ fn friction_usage_help_spellings_and_rebuild_hint() {
 fn friction_version_once_and_an_aligned_scan_table() {
     let scratch = Scratch::new();
     let device = scratch.spawn_http(&["--no-auto-stop"], &[]);
+    // The username defaults to wifiprov, as on the device.
+    let out = run(&[
+        "status",
+        "--service-name",
+        &device.address,
+        "--sec2-pwd",
+        PASSWORD,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
     let out = client(&["version"], &device, &[]);
     assert_eq!(out.status.code(), Some(0));
     let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
