@@ -421,7 +421,10 @@ impl Shared {
                 return Err(ReqError::Failed);
             }
         };
-        if self.links().on_answer(peer, session, chr, answer) {
+        if self
+            .links()
+            .on_answer(peer, session, chr, answer.into_response())
+        {
             Ok(())
         } else {
             Err(ReqError::Failed)
