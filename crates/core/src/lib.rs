@@ -5,7 +5,8 @@
 //! clock and no OS random source: callers hand in bytes, an [`Entropy`] source and the current
 //! time, and get bytes and events back. It builds `#![no_std]` with `alloc`.
 //!
-//! The section numbers in the documentation refer to `spec/PROTOCOL.md`.
+//! Section numbers (§) in the documentation refer to `docs/protocol.md` in the repository, the
+//! project's own wire reference; `docs/apps.md` describes what the stock phone apps send.
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

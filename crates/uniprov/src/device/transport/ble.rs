@@ -1,4 +1,4 @@
-//! BLE GATT transport over BlueZ (cargo feature `ble`, the `bluer` crate), PROTOCOL.md §9.2.
+//! BLE GATT transport over BlueZ (cargo feature `ble`, the `bluer` crate), docs/protocol.md §9.2.
 //!
 //! * One primary service (default `1775244d-…`, or configured); per endpoint one characteristic
 //!   with Read and Write (with response), UUID derived by [`uniprov_core::ble::gatt_table`], and a
@@ -18,7 +18,7 @@
 //!   response, §9.2). Re-registered after every disconnect.
 //! * **GAP Device Name** (0x2A00): bluetoothd serves the adapter's Alias there, so the transport
 //!   sets the Alias to the service name while it runs (Android shows the GAP name after a
-//!   connection, APPS.md §1) and restores it in [`BleTransport::stop`] (an Alias that was the
+//!   connection, docs/apps.md §1) and restores it in [`BleTransport::stop`] (an Alias that was the
 //!   system name is reset to follow it again).
 //! * **Answer deadline**: a request the manager has not answered within [`ANSWER_DEADLINE`]
 //!   (18 s; e.g. held by a slow scan) is refused, so the phone gets an ATT error well before its
@@ -29,7 +29,8 @@
 //!   `GetManagedObjects` from a hash map, and BlueZ 5.66 adds the characteristics in reply
 //!   order; fixing their handles too (`Handle` per characteristic) needs a BlueZ whose gatt-db
 //!   places an attribute by its handle (changed in 2024; 5.66 places it in the next free slot
-//!   of the service, so handles given out of order would break discovery). bluetoothd's GATT service carries Service
+//!   of the service, so handles given out of order would break discovery). bluetoothd's GATT
+//! service carries Service
 //!   Changed and the Database Hash, which tell caching clients about a changed table. If
 //!   bluetoothd cannot place the service at its handle (another application holds the range)
 //!   it is registered where BlueZ puts it, with a warning. The handles are logged
