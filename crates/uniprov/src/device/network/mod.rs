@@ -7,7 +7,8 @@
 //!
 //! * [`sim::SimRadio`]: the simulated radio (`--radio sim`, the default), networks from a TOML
 //! file.
-//! * NetworkManager (D-Bus) and wpa_supplicant (control socket) backends, later, behind features.
+//! * `networkmanager` (D-Bus, cargo feature `networkmanager`) and `wpa_supplicant` (its
+//!   control socket): the Linux backends, chosen with `--radio` (see `linux`).
 //!
 //! # Contract
 //!
