@@ -22,8 +22,7 @@ pub struct ManagerConfig {
     /// Full provisioning or session-only (§11).
     pub mode: Mode,
     /// In [`Mode::SessionOnly`]: offer prov-ctrl / prov-scan / prov-config this run
-    /// (`network_prov_mgr_enable_provisioning`). Ignored in [`Mode::Full`], which always offers
-    /// them.
+    /// (`network_prov_mgr_enable_provisioning`). Ignored in [`Mode::Full`], which always offers them.
     pub enable_provisioning: bool,
     /// Whether the service stops by itself after success (§10.5).
     pub auto_stop: AutoStop,

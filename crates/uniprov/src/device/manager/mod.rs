@@ -1,5 +1,5 @@
-//! The provisioning manager (ESP `wifi_prov_mgr` / `network_prov_mgr`, docs/protocol.md §10, §11)
-//! as a synchronous, deterministic state machine.
+//! The provisioning manager (ESP `wifi_prov_mgr` / `network_prov_mgr`, docs/protocol.md §10, §11) as a
+//! synchronous, deterministic state machine.
 //!
 //! Sans-IO: decoded requests, network events and the current time go in; responses,
 //! [`Action`]s (connect, scan, persist, emit an event, stop the transport, ...) come out. The
@@ -18,8 +18,7 @@
 //!   before the radio switches channel (SoftAP); our transports do not share the radio, so
 //!   [`Action::Connect`] follows the Apply at once.
 //! * **No hanging scans.** ESP records scan results only in STARTED and never clears its scanning
-//!   flag otherwise, so a blocking ScanStart outside STARTED hangs (§10.6). Here a ScanStart
-//! outside
+//!   flag otherwise, so a blocking ScanStart outside STARTED hangs (§10.6). Here a ScanStart outside
 //!   STARTED answers InternalError, and a finished scan always clears the flag. A blocking
 //!   ScanStart that finds a scan running waits for it and is answered with its outcome (ESP
 //!   answers at once, before any result exists).

@@ -5,8 +5,7 @@
 //! them out on a [`NetworkBackend`], feeding the backend's [`NetworkEvent`]s back into the manager.
 //! Implementations:
 //!
-//! * [`sim::SimRadio`]: the simulated radio (`--radio sim`, the default), networks from a TOML
-//! file.
+//! * [`sim::SimRadio`]: the simulated radio (`--radio sim`, the default), networks from a TOML file.
 //! * `networkmanager` (D-Bus, cargo feature `networkmanager`) and `wpa_supplicant` (its
 //!   control socket): the Linux backends, chosen with `--radio` (see `linux`).
 //!
@@ -14,13 +13,11 @@
 //!
 //! * **One attempt per call.** [`NetworkBackend::connect_wifi`] starts *one* connection attempt and
 //!   returns as soon as it is under way; its outcome arrives later as exactly one
-//!   [`NetworkEvent::Connected`] or [`NetworkEvent::Disconnected`]. The backend does not retry on
-//! its
+//!   [`NetworkEvent::Connected`] or [`NetworkEvent::Disconnected`]. The backend does not retry on its
 //!   own: the manager decides about retries (`wifi_conn_attempts`, §10.3) and calls `connect_wifi`
 //!   again. A NetworkManager backend therefore activates a connection with autoconnect off and
 //!   maps the `StateChanged` reason of the failed activation; a wpa_supplicant backend maps
-//!   `CTRL-EVENT-DISCONNECTED reason=` / `CTRL-EVENT-SSID-TEMP-DISABLED` /
-//! `CTRL-EVENT-NETWORK-NOT-FOUND`.
+//!   `CTRL-EVENT-DISCONNECTED reason=` / `CTRL-EVENT-SSID-TEMP-DISABLED` / `CTRL-EVENT-NETWORK-NOT-FOUND`.
 //! * **Link loss.** After `Connected`, losing the link is reported as `Disconnected`.
 //! * **Own requests are quiet.** A disconnect the device asked for ([`NetworkBackend::disconnect`]
 //!   or a new `connect_wifi` replacing a running attempt) cancels the attempt; it need not be
@@ -187,8 +184,8 @@ pub enum DisconnectReason {
 
 impl DisconnectReason {
     /// Classifies an ESP-IDF `wifi_err_reason_t` (also the IEEE 802.11 reason codes wpa_supplicant
-    /// reports): 14 MIC_FAILURE, 15 4WAY_HANDSHAKE_TIMEOUT, 202 AUTH_FAIL, 204 HANDSHAKE_TIMEOUT
-    /// are authentication failures; 201 NO_AP_FOUND is "not found" (§10.3).
+    /// reports): 14 MIC_FAILURE, 15 4WAY_HANDSHAKE_TIMEOUT, 202 AUTH_FAIL, 204 HANDSHAKE_TIMEOUT are
+    /// authentication failures; 201 NO_AP_FOUND is "not found" (§10.3).
     pub fn from_esp_reason(code: u16) -> Self {
         match code {
             14 | 15 | 202 | 204 => DisconnectReason::AuthFailed,

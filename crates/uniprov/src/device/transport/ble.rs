@@ -29,8 +29,7 @@
 //!   `GetManagedObjects` from a hash map, and BlueZ 5.66 adds the characteristics in reply
 //!   order; fixing their handles too (`Handle` per characteristic) needs a BlueZ whose gatt-db
 //!   places an attribute by its handle (changed in 2024; 5.66 places it in the next free slot
-//!   of the service, so handles given out of order would break discovery). bluetoothd's GATT
-//! service carries Service
+//!   of the service, so handles given out of order would break discovery). bluetoothd's GATT service carries Service
 //!   Changed and the Database Hash, which tell caching clients about a changed table. If
 //!   bluetoothd cannot place the service at its handle (another application holds the range)
 //!   it is registered where BlueZ puts it, with a warning. The handles are logged
