@@ -40,7 +40,11 @@ fn the_packaged_file_is_refused_until_it_has_security_2_credentials() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = check(&packaged(dir.path(), ""), &[], &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains("security 2 without credentials"), "{}", text(&out));
+    assert!(
+        text(&out).contains("security 2 without credentials"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]
@@ -66,7 +70,9 @@ fn a_password_or_a_verifier_makes_it_valid_and_is_never_printed() {
     let verifier = "ab".repeat(384);
     let path = packaged(
         dir.path(),
-        &format!("sec2-salt = \"00112233445566778899aabbccddeeff\"\nsec2-verifier = \"{verifier}\""),
+        &format!(
+            "sec2-salt = \"00112233445566778899aabbccddeeff\"\nsec2-verifier = \"{verifier}\""
+        ),
     );
     let out = check(&path, &[], &[]);
     assert!(out.status.success(), "{}", text(&out));
@@ -79,7 +85,10 @@ fn errors_a_start_would_hit_are_reported_without_starting() {
     for (extra, expected) in [
         ("sec2-pwd = \"x\"\nno-such-key = 1", "unknown option"),
         ("sec2-salt = \"zz\"\nsec2-verifier = \"00\"", "not hex"),
-        ("sec2-pwd = \"x\"\nsim-config = \"/nonexistent/world.toml\"", "reading"),
+        (
+            "sec2-pwd = \"x\"\nsim-config = \"/nonexistent/world.toml\"",
+            "reading",
+        ),
     ] {
         let out = check(&packaged(dir.path(), extra), &[], &[]);
         assert_eq!(out.status.code(), Some(1), "{extra}: {}", text(&out));

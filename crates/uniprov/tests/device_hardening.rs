@@ -1,4 +1,4 @@
-//! The device task's guessing limits (PROTOCOL.md §7 item 3) and idle-session timeout, driven
+//! The device task's guessing limits (docs/protocol.md §7 item 3) and idle-session timeout, driven
 //! through the request queue under a paused clock: peers are given as IP addresses, time only
 //! moves when the test advances it.
 
@@ -39,7 +39,10 @@ async fn ask(
         .send(TransportEvent::Request(request))
         .await
         .expect("queue");
-    answer.await.ok().flatten()
+    answer
+        .await
+        .ok()
+        .and_then(uniprov::device::transport::Answer::into_response)
 }
 
 /// The handshake of `session` from `peer` with `pop`: the session, or `None` when the device

@@ -18,6 +18,14 @@ use super::{banner, softap, DeviceArgs, RadioArg, TransportArg};
 /// Checks the merged options; `Ok` carries the one-line summary printed on success.
 pub(super) fn check(args: &DeviceArgs) -> anyhow::Result<String> {
     let security = security(args)?;
+    // The option is always accepted; a start without the feature would fail.
+    #[cfg(target_os = "linux")]
+    if args.radio == RadioArg::Networkmanager && !cfg!(feature = "networkmanager") {
+        bail!(
+            "this uniprov was built without the networkmanager radio (cargo feature \
+             `networkmanager`)"
+        );
+    }
     let service_name = args
         .service_name
         .clone()
@@ -61,7 +69,9 @@ fn security(args: &DeviceArgs) -> anyhow::Result<String> {
         }
         1 => {
             if args.pop.as_ref().is_none_or(|p| p.0.is_empty()) {
-                tracing::warn!("security 1 without a PoP: anyone in range can provision this device");
+                tracing::warn!(
+                    "security 1 without a PoP: anyone in range can provision this device"
+                );
                 return Ok("security 1 without PoP".into());
             }
             Ok("security 1 with PoP".into())
@@ -99,7 +109,7 @@ fn radio_name(radio: RadioArg) -> &'static str {
         RadioArg::Sim => "sim",
         #[cfg(target_os = "linux")]
         RadioArg::WpaSupplicant => "wpa-supplicant",
-        #[cfg(all(target_os = "linux", feature = "networkmanager"))]
+        #[cfg(target_os = "linux")]
         RadioArg::Networkmanager => "networkmanager",
     }
 }

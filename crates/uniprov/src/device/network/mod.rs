@@ -1,4 +1,4 @@
-//! Network backends: the radio the device provisions (PROTOCOL.md §10).
+//! Network backends: the radio the device provisions (docs/protocol.md §10).
 //!
 //! The provisioning manager never talks to a radio itself: it hands out
 //! [`Action`](super::manager::Action)s (connect, scan, persist, ...) and the device runtime carries
@@ -6,7 +6,8 @@
 //! Implementations:
 //!
 //! * [`sim::SimRadio`]: the simulated radio (`--radio sim`, the default), networks from a TOML file.
-//! * NetworkManager (D-Bus) and wpa_supplicant (control socket) backends, later, behind features.
+//! * `networkmanager` (D-Bus, cargo feature `networkmanager`) and `wpa_supplicant` (its
+//!   control socket): the Linux backends, chosen with `--radio` (see `linux`).
 //!
 //! # Contract
 //!
@@ -124,6 +125,49 @@ pub enum NetworkEvent {
     ThreadAttached(ThreadAttached),
     /// Attaching failed.
     ThreadFailed(ThreadFailReason),
+}
+
+/// For people and logs: `connected to "HomeNetwork" (IPv4 192.168.1.100, WPA2_PSK, channel 6)`,
+/// never raw byte lists.
+impl std::fmt::Display for NetworkEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NetworkEvent::Connected(info) => {
+                let auth = info
+                    .auth_mode
+                    .name()
+                    .map_or_else(|| format!("auth mode {}", info.auth_mode.0), str::to_owned);
+                write!(
+                    f,
+                    "connected to {:?} (IPv4 {}, {auth}, channel {})",
+                    String::from_utf8_lossy(&info.ssid),
+                    info.ip4_addr,
+                    info.channel
+                )
+            }
+            NetworkEvent::Disconnected { reason } => write!(f, "disconnected: {reason}"),
+            NetworkEvent::ThreadAttached(info) => write!(
+                f,
+                "attached to Thread network {:?} (PAN 0x{:04x}, channel {})",
+                info.name, info.pan_id, info.channel
+            ),
+            NetworkEvent::ThreadFailed(reason) => write!(f, "Thread attach failed: {reason:?}"),
+        }
+    }
+}
+
+impl std::fmt::Display for DisconnectReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DisconnectReason::AuthFailed => {
+                f.write_str("authentication failed (wrong passphrase?)")
+            }
+            DisconnectReason::NoApFound => {
+                f.write_str("network not found (wrong SSID or out of range?)")
+            }
+            DisconnectReason::Other(code) => write!(f, "reason code {code}"),
+        }
+    }
 }
 
 /// Why a Wi-Fi station attempt ended, in the classes the manager distinguishes (§10.3).

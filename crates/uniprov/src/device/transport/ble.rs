@@ -1,4 +1,4 @@
-//! BLE GATT transport over BlueZ (cargo feature `ble`, the `bluer` crate), PROTOCOL.md §9.2.
+//! BLE GATT transport over BlueZ (cargo feature `ble`, the `bluer` crate), docs/protocol.md §9.2.
 //!
 //! * One primary service (default `1775244d-…`, or configured); per endpoint one characteristic
 //!   with Read and Write (with response), UUID derived by [`uniprov_core::ble::gatt_table`], and a
@@ -18,7 +18,7 @@
 //!   response, §9.2). Re-registered after every disconnect.
 //! * **GAP Device Name** (0x2A00): bluetoothd serves the adapter's Alias there, so the transport
 //!   sets the Alias to the service name while it runs (Android shows the GAP name after a
-//!   connection, APPS.md §1) and restores it in [`BleTransport::stop`] (an Alias that was the
+//!   connection, docs/apps.md §1) and restores it in [`BleTransport::stop`] (an Alias that was the
 //!   system name is reset to follow it again).
 //! * **Answer deadline**: a request the manager has not answered within [`ANSWER_DEADLINE`]
 //!   (18 s; e.g. held by a slow scan) is refused, so the phone gets an ATT error well before its
@@ -421,7 +421,10 @@ impl Shared {
                 return Err(ReqError::Failed);
             }
         };
-        if self.links().on_answer(peer, session, chr, answer) {
+        if self
+            .links()
+            .on_answer(peer, session, chr, answer.into_response())
+        {
             Ok(())
         } else {
             Err(ReqError::Failed)
