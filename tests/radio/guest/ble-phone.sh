@@ -11,8 +11,9 @@
 #      read one at a time (the client's sequence); manufacturer data of 2 bytes (company id only)
 # Checked on the device: the GAP name (the adapter Alias) is the service name while provisioning
 # and restored after; the advertising data (flags, 128-bit service UUID, manufacturer data) and
-# scan response (name) as the controller got them, each within 31 bytes; the service at its fixed
-# handle 0x0040 in all three runs. On the phone: the long procedures in btmon.
+# scan response (name) as the controller got them, each within 31 bytes; the whole GATT table
+# identical in all three runs (service at 0x0040, then each endpoint's characteristic declaration,
+# value and 0x2901 descriptor in endpoint order). On the phone: the long procedures in btmon.
 # vms: device phone
 # needs: ble
 . /mnt/host/lib.sh
@@ -47,15 +48,17 @@ if [ "$ROLE" = device ]; then
     echo "    handles run $n: $(cat /tmp/handles-$n)"
     wpa_cli -i wlan1 remove_network all >/dev/null; ip addr flush dev wlan1
   done
-  # The service handle is fixed; the characteristics' order inside it is not (bluer's
-  # GetManagedObjects reply is a hash map, and BlueZ 5.66 adds them in reply order).
+  # The whole table is fixed (ble.rs, "GATT handles"): the service at 0x0040, then per endpoint in
+  # table order (prov-ctrl first) declaration, value and 0x2901 descriptor, 3 handles each.
   check "the service is at the fixed handle 0x0040 in every run" sh -c \
     'for n in 1 2 3; do grep -q "^0x0040 " /tmp/handles-$n || exit 1; done'
-  if cmp -s /tmp/handles-1 /tmp/handles-2 && cmp -s /tmp/handles-1 /tmp/handles-3; then
-    echo "    characteristic handles identical in the three runs"
-  else
-    echo "    characteristic handles differ between runs (order inside the service)"
-  fi
+  check "the full handle table (service, every characteristic value, every 0x2901) is identical in the three runs" \
+    sh -c 'test -s /tmp/handles-1 && ! grep -q "?" /tmp/handles-1 && cmp /tmp/handles-1 /tmp/handles-2 && cmp /tmp/handles-1 /tmp/handles-3'
+  check "the table is laid out in endpoint order from prov-ctrl: value 0x0042+3i, descriptor 0x0043+3i" \
+    awk '{ if ($2 !~ /^prov-ctrl=/) exit 1
+           for (i = 2; i <= NF; i++) { split($i, a, /[=\/]/); v = 66 + 3 * (i - 2)
+             if (a[2] != sprintf("0x%04x", v) || a[3] != sprintf("0x%04x", v + 1)) exit 1 }
+           n++ } END { exit !(n == 1) }' /tmp/handles-1
   # What the controller was given (btmon decodes the HCI commands): extended or legacy commands.
   sed -n '/LE Set.*Advertising Data/,/^[<>@]/p' "$LOG/btmon.log" > /tmp/adv.txt
   sed -n '/LE Set.*Scan Response Data/,/^[<>@]/p' "$LOG/btmon.log" > /tmp/scanrsp.txt
