@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== building"
-cargo build --quiet -p uniprov-cli --bin uniprov
+echo "== building uniprov (debug; the first build compiles ~250 crates: about 2 minutes on 2 cores)"
+# Cargo's own progress (a bar on a terminal, one line per crate otherwise) shows it is working.
+cargo build -p uniprov-cli --bin uniprov
 target=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 bin="$target/debug/uniprov"
 
@@ -49,6 +50,7 @@ echo "== device events"
 cat "$events"
 if [ "$status" -eq 0 ] && grep -q '"event":"cred_success"' "$events" && grep -q '"event":"end"' "$events"; then
   echo "== demo OK: CRED_SUCCESS and END reported, device exited 0"
+  echo "== the binary is $bin (the README's by-hand steps use it)"
 else
   echo "== demo FAILED (device exit $status)" >&2
   cat "$work/device.log" >&2

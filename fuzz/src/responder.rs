@@ -130,7 +130,7 @@ pub async fn serve(
                 };
                 t.answers.push(answer.clone());
                 // The transport may have given up on the request; that is not an error.
-                let _ = request.reply.send(answer);
+                let _ = request.reply.send(answer.into());
             }
         }
     }

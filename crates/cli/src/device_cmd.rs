@@ -1,16 +1,20 @@
 //! `uniprov device`: run this machine as a device that esp_prov, the ESP phone apps and
 //! `uniprov provision` can provision, exactly like an ESP32 running `wifi_prov_mgr`.
 //!
-//! Human logs go to stderr (`RUST_LOG`); `--events json` writes one JSON object per event to
+//! stderr carries the banner, one line per outcome (`narrate`) and warnings; `-v`/`-vv`/`-vvv`
+//! or `RUST_LOG` add logs. `--events json` (or `--json`) writes one JSON object per event to
 //! stdout. The exit status is 0 when provisioning ended (END), or when an already provisioned
-//! device connected with its stored credentials; 1 on errors; Ctrl-C stops cleanly (0).
+//! device joined its stored network; [`EXIT_STORED_NETWORK_FAILED`] (3) when it could not; 1 on
+//! other errors (`error:` and `hint:` lines, `startup`); Ctrl-C stops cleanly (0).
 
 mod banner;
 mod config;
 mod events;
 mod hardening;
+mod narrate;
 mod security;
 mod softap;
+pub mod startup;
 #[cfg(test)]
 mod tests;
 
@@ -20,7 +24,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use clap::{Args, ValueEnum};
 use uniprov::core::messages::NetworkKind;
 use uniprov::core::proto_ver::AppInfo;
@@ -205,7 +209,8 @@ pub enum RadioArg {
     #[cfg(target_os = "linux")]
     WpaSupplicant,
     /// NetworkManager over D-Bus (Linux, cargo feature `networkmanager`).
-    #[cfg(all(target_os = "linux", feature = "networkmanager"))]
+    // Always accepted, so that a build without the feature says how to get one.
+    #[cfg(target_os = "linux")]
     Networkmanager,
 }
 
@@ -214,7 +219,14 @@ async fn linux_radio(args: &DeviceArgs, name: &str) -> anyhow::Result<Arc<dyn Ne
     args.linux_radio
         .open(name)
         .await?
-        .with_context(|| format!("radio {name} is not in this build"))
+        .ok_or_else(|| {
+            startup::Explained::error(
+                format!("this uniprov was built without the {name} radio"),
+                format!(
+                    "rebuild with the feature: sudo apt install libdbus-1-dev pkg-config && cargo build --release -p uniprov-cli --features {name}"
+                ),
+            )
+        })
 }
 
 /// A manager mode.
@@ -259,14 +271,10 @@ fn parse_app_info(text: &str) -> Result<AppInfo, String> {
 /// Runs `uniprov device` until provisioning ends, the device connected with stored
 /// credentials, or Ctrl-C.
 pub async fn run(args: DeviceArgs) -> anyhow::Result<ExitCode> {
-    let args = config::apply(args)?;
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
+    // `--json` (set before the file is merged) stays.
+    let events = args.events;
+    let mut args = config::apply(args)?;
+    args.events = args.events.or(events);
     let console_on_stdio =
         args.transports.contains(&TransportArg::Console) && args.serial.is_none();
     if console_on_stdio && args.events.is_some() {
@@ -319,17 +327,22 @@ async fn serve(
     state_dir: Option<PathBuf>,
     backend: Arc<dyn NetworkBackend>,
 ) -> anyhow::Result<ExitCode> {
+    let stored = stored_network(state_dir.as_deref());
     let builder = builder(args, service_name, secret.device, state_dir, backend)?;
     let events_out = events::spawn_writer(&builder, args.events);
+    narrate::spawn(&builder);
     // Subscribed before start: the stored credentials' outcome can come at once.
     let events = builder.subscribe();
-    let handle = builder.start().await.context("starting the device")?;
+    let handle = builder
+        .start()
+        .await
+        .map_err(|e| startup::explain_start(e, args.listen))?;
     let reveal = args.hardening.reveal();
     banner::print(args, &handle, service_name, &secret.shown, reveal);
     if let Some(out) = &events_out {
         out.listening(&handle);
     }
-    let code = supervise(args, &handle, events).await;
+    let code = supervise(args, &handle, events, stored.as_deref()).await;
     handle.shutdown().await;
     if let Some(out) = events_out {
         out.finish().await;
@@ -433,13 +446,11 @@ async fn backend(args: &DeviceArgs) -> anyhow::Result<Arc<dyn NetworkBackend>> {
     match args.radio {
         #[cfg(target_os = "linux")]
         RadioArg::WpaSupplicant => linux_radio(args, "wpa-supplicant").await,
-        #[cfg(all(target_os = "linux", feature = "networkmanager"))]
+        #[cfg(target_os = "linux")]
         RadioArg::Networkmanager => linux_radio(args, "networkmanager").await,
         RadioArg::Sim => {
             let mut world = match &args.sim_config {
-                Some(path) => {
-                    SimConfig::load(path).with_context(|| format!("reading {}", path.display()))?
-                }
+                Some(path) => load_sim_config(path)?,
                 None => SimConfig::default(),
             };
             if let Some(ms) = args.sim_connect_delay_ms {
@@ -448,6 +459,32 @@ async fn backend(args: &DeviceArgs) -> anyhow::Result<Arc<dyn NetworkBackend>> {
             Ok(Arc::new(SimRadio::new(world)))
         }
     }
+}
+
+/// Reads `--sim-config`; errors in one line.
+fn load_sim_config(path: &std::path::Path) -> anyhow::Result<SimConfig> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        startup::Explained::error(
+            format!(
+                "cannot read --sim-config {}: {}",
+                path.display(),
+                startup::os_text(&e)
+            ),
+            "give the path of a TOML world file (format: README, \"The simulated radio\")",
+        )
+    })?;
+    SimConfig::from_toml(&text).map_err(|error| match &error {
+        uniprov::device::network::sim::SimConfigError::Parse(toml) => startup::toml_error(
+            path,
+            &text,
+            toml,
+            "fix the file (format: README, \"The simulated radio\")",
+        ),
+        other => startup::Explained::error(
+            format!("{}: {other}", path.display()),
+            "fix the file (format: README, \"The simulated radio\")",
+        ),
+    })
 }
 
 /// The ESP examples' `custom-data` handler: logs the length (never the content) and answers
@@ -463,49 +500,73 @@ fn demo_handler() -> EndpointHandler {
     })
 }
 
+/// Exit status of a provisioned device whose stored network could not be joined (the unit
+/// retries it later; see README, "Linux install").
+pub const EXIT_STORED_NETWORK_FAILED: u8 = 3;
+
+/// The SSID of the stored Wi-Fi credentials (for messages), if any.
+fn stored_network(state_dir: Option<&std::path::Path>) -> Option<String> {
+    let stored = storage::StateDir::open(state_dir?)
+        .ok()?
+        .load_wifi()
+        .ok()??;
+    Some(format!("{:?}", String::from_utf8_lossy(&stored.ssid)))
+}
+
 /// Waits for the end: provisioning ended (END) in full mode, the stored credentials' outcome
 /// on a provisioned boot, or Ctrl-C.
 async fn supervise(
     args: &DeviceArgs,
     handle: &DeviceHandle,
     mut events: tokio::sync::broadcast::Receiver<DeviceEvent>,
+    stored: Option<&str>,
 ) -> ExitCode {
+    use uniprov::device::network::NetworkEvent;
     let keeps_session = args.mode == ModeArg::SessionOnly;
     let provisioning = handle.state() != uniprov::device::manager::ProvState::Idle;
+    let network = stored.map_or_else(
+        || "the stored network".to_owned(),
+        |s| format!("the stored network {s}"),
+    );
     let end = async {
         if provisioning {
             handle.wait().await;
             if keeps_session {
-                tracing::info!("provisioning ended; the session stays up (Ctrl-C to stop)");
+                eprintln!("Provisioning ended; the session stays up (Ctrl-C to stop)");
                 std::future::pending::<()>().await;
             }
             return ExitCode::SUCCESS;
         }
-        // Already provisioned: report the outcome of the stored credentials.
+        eprintln!(
+            "Already provisioned: joining {network} (to provision again: --force-provisioning, or --reset to forget it)"
+        );
         loop {
-            match events.recv().await {
-                Ok(DeviceEvent::Network(event)) => {
-                    let ok = matches!(
-                        event,
-                        uniprov::device::network::NetworkEvent::Connected(_)
-                            | uniprov::device::network::NetworkEvent::ThreadAttached(_)
-                    );
-                    if keeps_session {
-                        tracing::info!("session stays up (Ctrl-C to stop)");
-                        std::future::pending::<()>().await;
-                    }
-                    return if ok {
-                        ExitCode::SUCCESS
-                    } else {
-                        ExitCode::FAILURE
-                    };
-                }
-                Ok(_) => {}
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+            let event = match events.recv().await {
+                Ok(DeviceEvent::Network(event)) => event,
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => {
                     return ExitCode::FAILURE;
                 }
+            };
+            let code = match &event {
+                NetworkEvent::Connected(_) | NetworkEvent::ThreadAttached(_) => {
+                    eprintln!("{}; nothing to provision", capitalised(&event.to_string()));
+                    ExitCode::SUCCESS
+                }
+                NetworkEvent::Disconnected { reason } => {
+                    stored_network_failed(&network, &reason.to_string());
+                    ExitCode::from(EXIT_STORED_NETWORK_FAILED)
+                }
+                NetworkEvent::ThreadFailed(reason) => {
+                    stored_network_failed(&network, &format!("{reason:?}"));
+                    ExitCode::from(EXIT_STORED_NETWORK_FAILED)
+                }
+            };
+            if keeps_session {
+                eprintln!("The session stays up (Ctrl-C to stop)");
+                std::future::pending::<()>().await;
             }
+            return code;
         }
     };
     tokio::select! {
@@ -515,6 +576,21 @@ async fn supervise(
             ExitCode::SUCCESS
         }
     }
+}
+
+fn stored_network_failed(network: &str, reason: &str) {
+    eprintln!("error: cannot join {network}: {reason}");
+    eprintln!(
+        "hint: if the network changed, provision again with `uniprov device --force-provisioning` (keeps the stored network until new credentials work) or `--reset` (forgets it); otherwise retry later (exit status {EXIT_STORED_NETWORK_FAILED})"
+    );
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// Resolves on Ctrl-C (SIGINT) or SIGTERM.

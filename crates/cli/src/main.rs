@@ -10,13 +10,13 @@
 mod ble_args;
 mod client_cmd;
 mod device_cmd;
+mod logging;
 #[cfg(target_os = "linux")]
 mod radio_args;
 
 use std::process::ExitCode;
 
 use clap::{ArgAction, Parser, Subcommand};
-use tracing_subscriber::EnvFilter;
 
 /// Provision ESP32 and uniprov devices (a faster drop-in for esp_prov), or be one.
 ///
@@ -47,38 +47,60 @@ enum Command {
     Device(device_cmd::DeviceArgs),
 }
 
-fn init_logging(verbose: u8) {
-    let default = match verbose {
-        0 => "warn",
-        1 => "info",
-        2 => "debug",
-        _ => "trace",
-    };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+/// `error: <cause>` (each cause of the chain once) and, when known, `hint: <what to do>`.
+fn print_error(err: &anyhow::Error) {
+    if let Some(explained) = device_cmd::startup::explanation(err) {
+        eprintln!("error: {}", explained.message);
+        if let Some(hint) = explained.hint {
+            eprintln!("hint: {hint}");
+        }
+        return;
+    }
+    let mut message = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        let text = text.trim().trim_start_matches("error: ");
+        if message.contains(text) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(text);
+    }
+    eprintln!("error: {message}");
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        // The device sets up its own logging (info by default: its log is what a person watches).
-        Some(Command::Device(args)) => match device_cmd::run(args).await {
-            Ok(code) => code,
-            Err(err) => {
-                eprintln!("error: {err:#}");
-                ExitCode::FAILURE
+        Some(Command::Device(mut args)) => {
+            logging::init(cli.verbose);
+            // `--json` on the device: its events as JSON lines on stdout.
+            if cli.json && args.events.is_none() {
+                args.events = Some(device_cmd::EventsFormat::Json);
             }
-        },
+            match device_cmd::run(args).await {
+                Ok(code) => code,
+                Err(err) => {
+                    print_error(&err);
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Some(Command::Client(command)) => {
-            init_logging(cli.verbose);
+            logging::init(cli.verbose);
             ExitCode::from(client_cmd::run(command, cli.json).await)
         }
+        // Bare `uniprov`: usage, rather than provisioning esp_prov's default 192.168.4.1.
+        None if std::env::args_os().len() <= 1 => {
+            use clap::CommandFactory;
+            eprintln!("{}", Cli::command().render_help());
+            ExitCode::from(2)
+        }
         None => {
-            init_logging(cli.verbose);
+            logging::init(cli.verbose);
             ExitCode::from(client_cmd::run_esp_prov(cli.esp_prov, cli.json).await)
         }
     }

@@ -24,7 +24,9 @@ fn device(extra: &[&str], state: &std::path::Path) -> Client<ConsoleClient> {
         .args(["--cleanup-delay-ms", "100", "--state-dir"])
         .arg(state)
         .args(extra)
-        .env("RUST_LOG", "warn");
+        .env("RUST_LOG", "warn")
+        // The device's banner would land in the test output.
+        .stderr(std::process::Stdio::null());
     Client::new(ConsoleClient::exec(command, ConsoleClientConfig::default()).expect("spawn"))
 }
 

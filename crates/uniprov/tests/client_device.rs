@@ -315,7 +315,11 @@ async fn apply_without_set_is_refused_with_a_reset_hint() {
     .unwrap();
     let error = device.apply().await.unwrap_err();
     assert_eq!(error.class(), ErrorClass::Other);
-    assert!(error.to_string().contains("ctrl reset"), "{error}");
+    let hint = error.hint().expect("a hint");
+    assert!(
+        hint.contains("ctrl reset") && hint.contains("ctrl reprov"),
+        "{hint}"
+    );
 }
 
 #[tokio::test(start_paused = true)]

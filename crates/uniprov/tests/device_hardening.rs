@@ -39,7 +39,10 @@ async fn ask(
         .send(TransportEvent::Request(request))
         .await
         .expect("queue");
-    answer.await.ok().flatten()
+    answer
+        .await
+        .ok()
+        .and_then(uniprov::device::transport::Answer::into_response)
 }
 
 /// The handshake of `session` from `peer` with `pop`: the session, or `None` when the device

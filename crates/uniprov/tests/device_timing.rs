@@ -37,7 +37,7 @@ async fn config(handle: &DeviceHandle, request: ConfigRequest) -> Option<ConfigR
         .send(TransportEvent::Request(request))
         .await
         .expect("queue");
-    let bytes = answer.await.expect("answered")?;
+    let bytes = answer.await.expect("answered").into_response()?;
     Some(ConfigResponse::decode(&bytes).expect("response"))
 }
 

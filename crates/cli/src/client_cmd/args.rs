@@ -16,9 +16,10 @@ use super::qr::QrOptions;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TransportArg {
     /// HTTP to a device in SoftAP mode (default address 192.168.4.1:80).
-    #[value(alias = "http")]
     Softap,
-    /// HTTP on any network interface (same as softap).
+    /// HTTP on any network: a `uniprov device`, an ESP on your LAN (same as softap).
+    Http,
+    /// HTTP on any network interface (esp_prov's name; same as http).
     Httpd,
     /// Bluetooth Low Energy.
     Ble,
@@ -41,7 +42,7 @@ pub struct ConnArgs {
     /// Security 1 proof of possession.
     #[arg(long, env = "UNIPROV_POP", hide_env_values = true)]
     pub pop: Option<String>,
-    /// Security 2 username.
+    /// Security 2 username (default: `wifiprov`, like the device and the ESP apps).
     #[arg(long = "sec2-username", alias = "sec2_username", value_name = "USER")]
     pub sec2_username: Option<String>,
     /// Security 2 password.
@@ -74,7 +75,8 @@ pub struct ConnArgs {
     /// BLE adapter (hci0); default: the first one.
     #[arg(long = "ble-adapter", alias = "ble_adapter", value_name = "NAME")]
     pub ble_adapter: Option<String>,
-    /// QR payload (JSON) of the device: fills transport, name, PoP/username, security.
+    /// QR payload of the device (its JSON, or the jumpstart URL, also percent-encoded): fills
+    /// transport, name, PoP/username, security.
     #[arg(long, value_name = "PAYLOAD")]
     pub qr: Option<String>,
     /// Console transport: run this command and talk to its stdin/stdout.
@@ -164,7 +166,7 @@ impl ConnArgs {
         });
         let name = self.service_name.clone();
         Ok(match transport.unwrap_or(TransportArg::Softap) {
-            TransportArg::Softap | TransportArg::Httpd => {
+            TransportArg::Softap | TransportArg::Http | TransportArg::Httpd => {
                 if let (Some(qr), None) = (qr, &name) {
                     if qr.transport == TransportArg::Softap {
                         notes.push(format!(
@@ -212,7 +214,7 @@ impl ConnArgs {
             username: self.sec2_username.clone(),
             password: self.sec2_pwd.as_ref().map(bytes),
             expected: None,
-            default_username: None,
+            default_username: Some(super::qr::APP_DEFAULT_USERNAME.to_owned()),
         };
         if let Some(qr) = qr {
             qr.fill(&mut request);

@@ -41,7 +41,7 @@ fn esp_prov_and_dashed_spellings_are_the_same_option() {
     ]);
     let b = parse(&[
         "--transport",
-        "http",
+        "softap",
         "--service-name",
         "10.0.0.2:8080",
         "--sec-ver",

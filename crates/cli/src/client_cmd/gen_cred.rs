@@ -9,14 +9,21 @@ use uniprov::entropy::OsEntropy;
 /// Options of `sec2-gen-cred`.
 #[derive(Debug, Clone, Args)]
 pub struct GenCredArgs {
-    /// Security 2 username.
-    #[arg(long, alias = "sec2_username", alias = "sec2-username")]
+    /// Security 2 username (the ESP default, like `uniprov device`).
+    #[arg(
+        long = "sec2-username",
+        alias = "sec2_username",
+        alias = "username",
+        value_name = "USER",
+        default_value = "wifiprov"
+    )]
     pub username: String,
     /// Security 2 password.
     #[arg(
-        long,
+        long = "sec2-pwd",
         alias = "sec2_pwd",
-        alias = "sec2-pwd",
+        alias = "password",
+        value_name = "PASSWORD",
         env = "UNIPROV_SEC2_PWD",
         hide_env_values = true
     )]

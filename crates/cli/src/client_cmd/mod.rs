@@ -102,9 +102,12 @@ pub struct EspProvArgs {
 /// Runs esp_prov's flag-only form.
 pub async fn run_esp_prov(args: EspProvArgs, json: bool) -> u8 {
     if args.sec2_gen_cred {
-        let (Some(username), Some(password)) = (args.conn.sec2_username, args.conn.sec2_pwd) else {
-            let error =
-                ClientError::Usage("--sec2_gen_cred needs --sec2_username and --sec2_pwd".into());
+        let username = args
+            .conn
+            .sec2_username
+            .unwrap_or_else(|| qr::APP_DEFAULT_USERNAME.to_owned());
+        let Some(password) = args.conn.sec2_pwd else {
+            let error = ClientError::Usage("--sec2_gen_cred needs --sec2_pwd".into());
             output::print_early_error("sec2-gen-cred", json, &error);
             return error.class().exit_code();
         };

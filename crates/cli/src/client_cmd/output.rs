@@ -75,6 +75,9 @@ fn phase_text(phase: Phase) -> &'static str {
 impl Hooks for Console {
     fn phase(&mut self, phase: Phase) {
         if let Some(bar) = &self.spinner {
+            // The clock shows the current phase: time spent in the network picker (between
+            // the scan and the credentials) is never counted.
+            bar.reset_elapsed();
             bar.set_message(phase_text(phase));
         }
     }
@@ -195,9 +198,12 @@ fn security_text(s: &SecuritySummary) -> String {
     text
 }
 
-/// Prints the human summary: result on stdout, details and errors on stderr.
-pub fn print_human(headline: &str, target: &str, report: &Report) {
-    if report.ok {
+/// Prints the human summary: the result line on stdout (on stderr when `data_on_stdout`:
+/// stdout then holds only the data), details and errors on stderr.
+pub fn print_human(headline: &str, target: &str, report: &Report, data_on_stdout: bool) {
+    if report.ok && data_on_stdout {
+        eprintln!("✓ {headline}");
+    } else if report.ok {
         println!("✓ {headline}");
     } else {
         eprintln!("✗ {target}");

@@ -29,12 +29,26 @@ pub struct QrOptions {
 impl QrOptions {
     /// Parses the payload text (the JSON, or the jumpstart URL that wraps it).
     pub fn parse(text: &str) -> Result<Self, ClientError> {
-        let json = text
-            .split_once("?data=")
-            .map_or(text, |(_, data)| data)
-            .trim();
+        let text = text.trim();
+        // The jumpstart URL (`...qrcode.html?data={...}`), as printed or percent-encoded (what
+        // a QR scanner or a browser's address bar hands over), or the bare JSON.
+        let json = match text.split_once("data=") {
+            Some((_, data)) if !text.starts_with('{') => {
+                let data = data.split('&').next().unwrap_or(data);
+                percent_decode(data).ok_or_else(|| {
+                    ClientError::Usage(
+                        "--qr: the URL's data is not valid percent-encoded UTF-8".into(),
+                    )
+                })?
+            }
+            _ if text.starts_with("%7B") || text.starts_with("%7b") => percent_decode(text)
+                .ok_or_else(|| {
+                    ClientError::Usage("--qr: not valid percent-encoded UTF-8".into())
+                })?,
+            _ => text.to_owned(),
+        };
         let payload =
-            QrPayload::parse(json).map_err(|e| ClientError::Usage(format!("--qr: {e}")))?;
+            QrPayload::parse(json.trim()).map_err(|e| ClientError::Usage(format!("--qr: {e}")))?;
         Ok(QrOptions {
             transport: match payload.transport {
                 QrTransport::Ble => TransportArg::Ble,
@@ -76,6 +90,25 @@ impl QrOptions {
         request.default_username = Some(APP_DEFAULT_USERNAME.to_owned());
         request.expected = request.expected.max(self.expected_level());
     }
+}
+
+/// `%XX` escapes decoded (`+` stays: the jumpstart page encodes spaces as `%20`); `None` for a
+/// bad escape or invalid UTF-8.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]
@@ -151,6 +184,11 @@ mod tests {
             QrOptions::parse(url).unwrap().transport,
             TransportArg::Softap
         );
+        let encoded = "https://espressif.github.io/esp-jumpstart/qrcode.html?data=%7B%22ver%22%3A%22v1%22%2C%22name%22%3A%22PROV%20N%22%2C%22transport%22%3A%22ble%22%7D";
+        let parsed = QrOptions::parse(encoded).unwrap();
+        assert_eq!(parsed.name, "PROV N");
+        assert_eq!(parsed.transport, TransportArg::Ble);
+        assert!(QrOptions::parse("https://x/qrcode.html?data=%7B%2").is_err());
         assert!(QrOptions::parse(r#"{"name":"N"}"#).is_err());
         assert!(QrOptions::parse("not json").is_err());
     }

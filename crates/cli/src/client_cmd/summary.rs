@@ -24,7 +24,7 @@ pub fn print(command: &str, target: &str, report: &Report) {
                 "{target}: joined {:?} (IPv4 {}, {}, channel {})",
                 s(result, "ssid"),
                 s(result, "ip4_addr"),
-                result["auth"],
+                s(result, "auth"),
                 result["channel"]
             ),
         },
@@ -34,34 +34,20 @@ pub fn print(command: &str, target: &str, report: &Report) {
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default();
-            for e in &entries {
-                if s(result, "network") == "thread" {
-                    println!(
-                        "{:<20} pan 0x{:04x} ch {:>2} {:>4} dBm",
-                        s(e, "network_name"),
-                        e["pan_id"].as_u64().unwrap_or(0),
-                        e["channel"],
-                        e["rssi"]
-                    );
-                } else {
-                    println!(
-                        "{:<32} {:>4} dBm  ch {:>2}  {}  {}",
-                        s(e, "ssid"),
-                        e["rssi"],
-                        e["channel"],
-                        e["auth"],
-                        s(e, "bssid")
-                    );
-                }
+            if report.ok {
+                print!("{}", scan_table(s(result, "network") == "thread", &entries));
             }
             format!("{target}: {} networks", entries.len())
         }
         "status" => format!("{target}: {}", status_text(result)),
         "ctrl reset" | "ctrl reprov" => format!("{target}: {command} done"),
         "custom" => {
-            match result.get("response_text").and_then(Value::as_str) {
-                Some(text) => println!("{text}"),
-                None => println!("{}", s(result, "response_hex")),
+            // The answer is the data: alone on stdout, so `> file` captures only it.
+            if report.ok {
+                match result.get("response_text").and_then(Value::as_str) {
+                    Some(text) => println!("{text}"),
+                    None => println!("{}", s(result, "response_hex")),
+                }
             }
             format!("{target}: {} answered", s(result, "endpoint"))
         }
@@ -71,7 +57,60 @@ pub fn print(command: &str, target: &str, report: &Report) {
         },
         _ => target.to_owned(),
     };
-    print_human(&headline, target, report);
+    // Commands whose stdout is data (the scan table, the custom answer) print their result
+    // line on stderr; the others' result line is their data.
+    let data_on_stdout = matches!(command, "scan" | "custom");
+    if command == "version" && report.ok {
+        // The result line already is the device information: not twice.
+        let mut shown = report.clone();
+        shown.device = None;
+        return print_human(&headline, target, &shown, data_on_stdout);
+    }
+    print_human(&headline, target, report, data_on_stdout);
+}
+
+/// The scan results as an aligned table with a header (numbers as numbers: a JSON value's
+/// `Display` ignores widths).
+fn scan_table(thread: bool, entries: &[Value]) -> String {
+    let num = |e: &Value, key: &str| e[key].as_i64().unwrap_or(0);
+    let mut out = String::new();
+    if thread {
+        out.push_str(&format!(
+            "{:<20}  {:<6}  {:>2}  {:>8}\n",
+            "NETWORK", "PAN", "CH", "SIGNAL"
+        ));
+        for e in entries {
+            out.push_str(&format!(
+                "{:<20}  0x{:04x}  {:>2}  {:>4} dBm\n",
+                s(e, "network_name"),
+                num(e, "pan_id"),
+                num(e, "channel"),
+                num(e, "rssi")
+            ));
+        }
+    } else {
+        let width = entries
+            .iter()
+            .map(|e| s(e, "ssid").chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(4);
+        out.push_str(&format!(
+            "{:<width$}  {:>8}  {:>2}  {:<14}  {}\n",
+            "SSID", "SIGNAL", "CH", "SECURITY", "BSSID"
+        ));
+        for e in entries {
+            out.push_str(&format!(
+                "{:<width$}  {:>4} dBm  {:>2}  {:<14}  {}\n",
+                s(e, "ssid"),
+                num(e, "rssi"),
+                num(e, "channel"),
+                s(e, "auth"),
+                s(e, "bssid")
+            ));
+        }
+    }
+    out
 }
 
 fn status_text(v: &Value) -> String {

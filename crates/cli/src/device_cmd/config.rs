@@ -11,7 +11,7 @@
 use std::ffi::OsString;
 use std::path::Path;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, Command, CommandFactory, FromArgMatches};
 
@@ -30,8 +30,19 @@ pub(super) fn apply(args: DeviceArgs) -> anyhow::Result<DeviceArgs> {
         return Ok(args);
     };
     let cmd = device_command();
-    let argv = merge(&cmd, cli, &file).with_context(|| format!("in {}", path.display()))?;
-    parse(&cmd, argv)
+    let argv = merge(&cmd, cli, &file).map_err(|e| in_file(&path, &e.to_string()))?;
+    parse(&cmd, argv).map_err(|e| in_file(&path, &e.to_string()))
+}
+
+/// An error of the options in `path`, one line (clap's own `error: ` prefix and usage dropped).
+fn in_file(path: &Path, message: &str) -> anyhow::Error {
+    let first = message.lines().next().unwrap_or_default();
+    let first = first.trim_start_matches("error: ");
+    let first = first.replace("the argument ", "the option ");
+    super::startup::Explained::error(
+        format!("in --config {}: {first}", path.display()),
+        "keys are the long options of `uniprov device --help` (with - or _); the command line wins over the file",
+    )
 }
 
 /// The options of `uniprov device` as a stand-alone command.
@@ -40,10 +51,24 @@ fn device_command() -> Command {
 }
 
 fn load(path: &Path) -> anyhow::Result<toml::Table> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    text.parse::<toml::Table>()
-        .with_context(|| format!("parsing {}", path.display()))
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        super::startup::Explained::error(
+            format!(
+                "cannot read --config {}: {}",
+                path.display(),
+                super::startup::os_text(&e)
+            ),
+            "give the path of a TOML file of device options (sample: packaging/device.toml)",
+        )
+    })?;
+    toml::from_str::<toml::Table>(&text).map_err(|e| {
+        super::startup::toml_error(
+            path,
+            &text,
+            &e,
+            "fix the file (sample: packaging/device.toml)",
+        )
+    })
 }
 
 fn parse(cmd: &Command, argv: Vec<OsString>) -> anyhow::Result<DeviceArgs> {

@@ -66,7 +66,12 @@ fn uses_networkmanager(radio: RadioArg) -> bool {
     radio == RadioArg::Networkmanager
 }
 
-#[cfg(not(all(target_os = "linux", feature = "networkmanager")))]
+#[cfg(all(target_os = "linux", not(feature = "networkmanager")))]
+fn uses_networkmanager(radio: RadioArg) -> bool {
+    radio == RadioArg::Networkmanager
+}
+
+#[cfg(not(target_os = "linux"))]
 fn uses_networkmanager(_radio: RadioArg) -> bool {
     false
 }

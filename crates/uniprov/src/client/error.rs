@@ -23,6 +23,9 @@ pub enum ErrorClass {
     /// The security handshake failed: wrong PoP, wrong username/password, or a security
     /// scheme the device does not run. Exit 4.
     AuthFailed,
+    /// The device refuses handshakes for a while after failed attempts (its guessing limit):
+    /// the secret was not checked; retry later. Exit 9.
+    Backoff,
     /// The device could not join the Wi-Fi network: wrong passphrase. Exit 5.
     WifiAuth,
     /// The device did not find the network (SSID or Thread network). Exit 6.
@@ -48,6 +51,7 @@ impl ErrorClass {
             ErrorClass::NetworkNotFound => 6,
             ErrorClass::Timeout => 7,
             ErrorClass::NotOffered => 8,
+            ErrorClass::Backoff => 9,
         }
     }
 
@@ -61,6 +65,7 @@ impl ErrorClass {
             ErrorClass::NetworkNotFound => "network_not_found",
             ErrorClass::Timeout => "timeout",
             ErrorClass::NotOffered => "not_offered",
+            ErrorClass::Backoff => "backoff",
             ErrorClass::Other => "other",
         }
     }
@@ -86,12 +91,19 @@ pub enum ClientError {
     },
     /// The device dropped the handshake: wrong PoP or password, or a security scheme mismatch
     /// (PROTOCOL.md §3.3: handshake failures close the connection without a response).
-    #[error("authentication failed: the device rejected the {step} handshake message (wrong PoP/password, or security {sec_ver} does not match the device)")]
+    #[error("{}", rejected_text(step, *sec_ver))]
     HandshakeRejected {
         /// Which handshake message the device refused ("first" or "second").
         step: &'static str,
         /// The security scheme the client used.
         sec_ver: u8,
+    },
+    /// The device refuses handshakes for a while after failed attempts (HTTP 429 from a
+    /// uniprov device): the secret was not checked.
+    #[error("the device refuses handshakes for a while after too many failed attempts (the secret was not checked){}", retry_text(*.retry_after))]
+    Backoff {
+        /// How long the device said to wait.
+        retry_after: Option<Duration>,
     },
     /// The handshake failed on the client side (for example the device's proof did not match).
     #[error("security handshake failed: {0}")]
@@ -137,6 +149,23 @@ pub enum ClientError {
         /// The status the device answered.
         status: Status,
     },
+    /// The device closed the connection instead of answering a request outside the handshake:
+    /// it does not serve `endpoint`, or refused the request (§3.3). The handshake succeeded, so
+    /// this is not a wrong PoP or password.
+    #[error("the device closed the connection without answering {endpoint} (it does not serve that endpoint, or refused the request)")]
+    NoAnswer {
+        /// The endpoint of the unanswered request.
+        endpoint: String,
+    },
+    /// The device refused `operation` because of the state it is in (read with a status
+    /// request after the refusal), which decides what to do next.
+    #[error("device refused {operation}: {state}")]
+    WrongState {
+        /// The refused operation ("apply", "reset", ...).
+        operation: &'static str,
+        /// The device's state.
+        state: DeviceState,
+    },
     /// The device does not offer what was asked (no `wifi_scan`, no `thread_prov`, ...).
     #[error("the device does not offer {0}")]
     NotOffered(&'static str),
@@ -172,10 +201,53 @@ pub enum ClientError {
     },
 }
 
+/// The state of a device that refused a provisioning or control request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceState {
+    /// Connected (or attached) with credentials it already has: only `ctrl reprov` restarts
+    /// provisioning.
+    Connected,
+    /// Still trying the credentials it has.
+    Connecting,
+    /// The last attempt failed: `ctrl reset` makes it take new credentials.
+    Failed,
+}
+
+impl std::fmt::Display for DeviceState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DeviceState::Connected => "it is already provisioned and connected",
+            DeviceState::Connecting => "it is still trying the credentials it has",
+            DeviceState::Failed => "its last connection attempt failed and was not reset",
+        })
+    }
+}
+
+fn rejected_text(step: &str, sec_ver: u8) -> String {
+    if step == "first" {
+        // A device refuses the first message before any proof is checked: a guessing-limit
+        // backoff (console, BLE: no distinct signal), a security 2 username it does not know,
+        // or another scheme.
+        format!(
+            "the device refused to start a handshake (the password was not checked): it may refuse handshakes for up to 30 s after failed attempts, or the username or security {sec_ver} does not match the device"
+        )
+    } else {
+        format!(
+            "authentication failed: the device rejected the proof (wrong PoP/password, or security {sec_ver} does not match the device)"
+        )
+    }
+}
+
+fn retry_text(retry_after: Option<Duration>) -> String {
+    retry_after.map_or_else(String::new, |d| {
+        format!(": retry in {} s", d.as_secs().max(1))
+    })
+}
+
 fn hint_suffix(operation: &str) -> &'static str {
     match operation {
         "apply" | "apply thread dataset" => {
-            " (the device already has credentials it is trying; reset it with `uniprov ctrl reset`)"
+            " (it has other credentials: it is connecting, connected, or its attempt failed)"
         }
         _ => "",
     }
@@ -203,6 +275,7 @@ impl ClientError {
             ClientError::Unreachable(_) => ErrorClass::Unreachable,
             ClientError::Transport { source, .. } => transport_class(source),
             ClientError::HandshakeRejected { .. } => ErrorClass::AuthFailed,
+            ClientError::Backoff { .. } => ErrorClass::Backoff,
             ClientError::Handshake(e) => match e {
                 HandshakeError::SchemeMismatch(_) => ErrorClass::AuthFailed,
                 e if e.fault() == Fault::Credentials => ErrorClass::AuthFailed,
@@ -222,6 +295,8 @@ impl ClientError {
             | ClientError::UnsupportedSecurity(_)
             | ClientError::VersionMismatch { .. }
             | ClientError::Refused { .. }
+            | ClientError::WrongState { .. }
+            | ClientError::NoAnswer { .. }
             | ClientError::UnexpectedResponse(_) => ErrorClass::Other,
             ClientError::NotOffered(_) | ClientError::ProvisioningNotOffered(_) => {
                 ErrorClass::NotOffered
@@ -231,6 +306,11 @@ impl ClientError {
 
     /// A one-line suggestion of how to recover, for people (not part of the message).
     pub fn hint(&self) -> Option<&'static str> {
+        if let ClientError::HandshakeRejected { step: "first", .. } = self {
+            return Some(
+                "wait 30 s and retry; if it persists, check --sec2-username and --sec-ver (`uniprov version` shows what the device offers)",
+            );
+        }
         match self.class() {
             ErrorClass::Unreachable => Some(
                 "check that the device is in provisioning mode and reachable (--service_name, --transport)",
@@ -241,13 +321,33 @@ impl ClientError {
             ErrorClass::WifiAuth | ErrorClass::NetworkNotFound => Some(
                 "reset the device's provisioning state with `uniprov ctrl reset` (same connection options), then provision again",
             ),
+            ErrorClass::Backoff => Some(
+                "wait the time given, then retry with the right PoP / password (each further failure doubles the wait, up to 30 s by default)",
+            ),
             ErrorClass::Timeout => Some(
                 "retry with a larger --timeout; if the device is stuck, run `uniprov ctrl reset`",
             ),
             ErrorClass::Other => match self {
-                ClientError::Refused { operation: "apply", .. } => {
+                ClientError::WrongState { state: DeviceState::Connected, .. } => Some(
+                    "restart provisioning with `uniprov ctrl reprov` (same connection options), then provision again",
+                ),
+                ClientError::WrongState { state: DeviceState::Connecting, .. } => Some(
+                    "wait for the attempt to end (`uniprov status`, same connection options); if it fails, `uniprov ctrl reset`",
+                ),
+                ClientError::WrongState { state: DeviceState::Failed, .. } => {
                     Some("run `uniprov ctrl reset` (same connection options), then provision again")
                 }
+                // The flow replaces these with `WrongState` once a status request tells the
+                // state; without one, name the command for each state.
+                ClientError::Refused {
+                    operation: "apply" | "apply thread dataset" | "reset" | "reprov",
+                    ..
+                } => Some(
+                    "`uniprov status` tells the device's state: after a failed attempt run `uniprov ctrl reset`, when connected `uniprov ctrl reprov`, then provision again",
+                ),
+                ClientError::NoAnswer { .. } => Some(
+                    "check the endpoint name (`uniprov custom --endpoint NAME`; the ESP examples serve custom-data); a device that restarted or closed an idle session refuses too: retry",
+                ),
                 ClientError::Crypto { .. } => Some(
                     "the session keys disagree; retry, and check the device's sec_patch_ver with `uniprov version`",
                 ),
@@ -272,6 +372,15 @@ impl ClientError {
             (&source, PROVISIONING_ENDPOINTS.contains(&endpoint))
         {
             ClientError::ProvisioningNotOffered(format!("it has no {endpoint} endpoint"))
+        } else if let TransportError::Busy { retry_after } = source {
+            ClientError::Backoff { retry_after }
+        } else if matches!(source, TransportError::ClosedWithoutResponse)
+            && endpoint != "prov-session"
+        {
+            // Outside the handshake a silent close is not about the PoP / password.
+            ClientError::NoAnswer {
+                endpoint: endpoint.to_owned(),
+            }
         } else {
             ClientError::Transport {
                 endpoint: endpoint.to_owned(),

@@ -158,7 +158,8 @@ impl Row {
             username: non_empty(self.username),
             password: secret(self.password),
             expected: None,
-            default_username: None,
+            // The ESP default, as on the command line and in `uniprov device`.
+            default_username: Some("wifiprov".to_owned()),
         };
         let dataset = match non_empty(self.dataset_tlvs) {
             Some(h) => Some(parse_hex(&h).map_err(|e| format!("dataset_tlvs: {e}"))?),

@@ -29,7 +29,7 @@ mod session;
 
 pub use connect::open;
 pub use device::{device_info, Device, Provisioned, VERSION_PROBE};
-pub use error::{ClientError, ErrorClass};
+pub use error::{ClientError, DeviceState, ErrorClass};
 pub use negotiate::{
     negotiate, ChoiceSource, ChosenSecurity, Negotiated, SecurityLevel, SecurityOffer,
     SecurityRequest, SecuritySummary, Warning,

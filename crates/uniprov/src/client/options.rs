@@ -100,11 +100,28 @@ impl fmt::Display for Target {
                 name,
                 adapter: None,
             } => write!(f, "ble:{name}"),
-            Target::ConsoleExec { command } => write!(f, "console: {command}"),
+            // Only the program's name: the arguments may hold a device's PoP or password
+            // (`--sec2-pwd`), and this text reaches the human output, `--json` and reports.
+            Target::ConsoleExec { command } => {
+                write!(f, "console: {} (arguments hidden)", program_name(command))
+            }
             Target::ConsoleSerial { path, baud } => write!(f, "serial:{path}@{baud}"),
             Target::ConsoleInteractive => f.write_str("console (interactive)"),
         }
     }
+}
+
+/// The file name of the program a shell command line starts (`/usr/bin/foo --x y` → `foo`),
+/// without quotes; leading `NAME=value` assignments (which may be secrets) are skipped; `sh`
+/// when nothing is left.
+fn program_name(command: &str) -> &str {
+    command
+        .split_whitespace()
+        .find(|word| !word.contains('='))
+        .map(|word| word.trim_matches(|c| c == '\'' || c == '"'))
+        .and_then(|word| word.rsplit('/').next())
+        .filter(|name| !name.is_empty())
+        .unwrap_or("sh")
 }
 
 /// The credentials to give the device.
@@ -136,9 +153,10 @@ impl NetworkCredentials {
                     )));
                 }
                 let len = passphrase.expose().len();
-                if len > 63 || (1..8).contains(&len) {
+                let raw_psk = len == 64 && passphrase.expose().iter().all(u8::is_ascii_hexdigit);
+                if !raw_psk && (len > 63 || (1..8).contains(&len)) {
                     return Err(ClientError::Usage(format!(
-                        "the passphrase must be empty (open network) or 8 to 63 bytes long (got {len})"
+                        "the passphrase must be empty (open network), 8 to 63 bytes long, or a raw PSK of 64 hex digits (got {len} bytes)"
                     )));
                 }
             }
@@ -183,6 +201,31 @@ impl Default for DeviceOptions {
             poll_initial: Duration::from_millis(50),
             poll_max: Duration::from_secs(1),
             console_max_line: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_console_command_line_shows_only_the_program() {
+        for (command, shown) in [
+            (
+                "'/usr/bin/uniprov' 'device' '--sec2-pwd' 'secret'",
+                "console: uniprov (arguments hidden)",
+            ),
+            (
+                "UNIPROV_SEC2_PWD=secret ./dev --pop x",
+                "console: dev (arguments hidden)",
+            ),
+            ("", "console: sh (arguments hidden)"),
+        ] {
+            let target = Target::ConsoleExec {
+                command: command.into(),
+            };
+            assert_eq!(target.to_string(), shown);
         }
     }
 }

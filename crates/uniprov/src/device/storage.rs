@@ -42,6 +42,16 @@ pub enum StorageError {
         /// The error.
         source: io::Error,
     },
+    /// The directory itself could not be created, set to mode 0700 or listed.
+    #[error("cannot {step} {path}: {error}")]
+    Dir {
+        /// The directory.
+        path: PathBuf,
+        /// What was being done: `create`, `chmod 0700`, `list`.
+        step: &'static str,
+        /// The error (its text is part of the message).
+        error: io::Error,
+    },
     /// A file exists but is not what this version writes (torn, edited, foreign).
     #[error("{path}: corrupt: {reason}")]
     Corrupt {
@@ -107,18 +117,19 @@ impl StateDir {
     /// Opens (creating, mode 0700) the state directory and removes leftover temp files.
     pub fn open(path: impl Into<PathBuf>) -> Result<Self, StorageError> {
         let path = path.into();
-        let io_err = |source| StorageError::Io {
-            path: path.clone(),
-            source,
+        let dir_err = |step| {
+            let path = path.clone();
+            move |error| StorageError::Dir { path, step, error }
         };
         DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(&path)
-            .map_err(io_err)?;
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o700)).map_err(io_err)?;
-        for entry in fs::read_dir(&path).map_err(io_err)? {
-            let name = entry.map_err(io_err)?.file_name();
+            .map_err(dir_err("create"))?;
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o700))
+            .map_err(dir_err("chmod 0700"))?;
+        for entry in fs::read_dir(&path).map_err(dir_err("list"))? {
+            let name = entry.map_err(dir_err("list"))?.file_name();
             let name = name.to_string_lossy();
             if name.starts_with('.') && name.ends_with(".tmp") {
                 // Best effort: a temp file we cannot remove is harmless.
@@ -141,7 +152,8 @@ impl StateDir {
         let file = Scrub(file);
         let ssid = unhex(&path, &file.0.ssid)?;
         let passphrase = Secret::new(unhex(&path, &file.0.passphrase)?);
-        if ssid.len() > 32 || passphrase.expose().len() > 63 {
+        // 64: a raw PSK of 64 hex digits.
+        if ssid.len() > 32 || passphrase.expose().len() > 64 {
             return Err(corrupt(&path, "ssid or passphrase too long"));
         }
         Ok(Some(StoredWifi { ssid, passphrase }))

@@ -30,7 +30,7 @@ pub fn spawn_echo_manager() -> (RequestQueue, mpsc::UnboundedReceiver<Seen>) {
     let (log, seen) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         let mut open = HashSet::new();
-        let mut hanging: Vec<oneshot::Sender<Option<Vec<u8>>>> = Vec::new();
+        let mut hanging: Vec<oneshot::Sender<uniprov::device::transport::Answer>> = Vec::new();
         while let Some(event) = events.recv().await {
             match event {
                 TransportEvent::SessionOpened(session) => {
@@ -44,7 +44,7 @@ pub fn spawn_echo_manager() -> (RequestQueue, mpsc::UnboundedReceiver<Seen>) {
                 TransportEvent::Request(request) => {
                     if !open.contains(&request.session) {
                         let _ = log.send(Seen::Violation(request.session));
-                        let _ = request.reply.send(None);
+                        let _ = request.reply.send(None.into());
                         continue;
                     }
                     let _ = log.send(Seen::Request {
@@ -61,7 +61,7 @@ pub fn spawn_echo_manager() -> (RequestQueue, mpsc::UnboundedReceiver<Seen>) {
                         }
                         body => Some(body.to_vec()),
                     };
-                    let _ = request.reply.send(answer);
+                    let _ = request.reply.send(answer.into());
                 }
             }
         }

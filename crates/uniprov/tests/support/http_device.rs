@@ -19,7 +19,7 @@ pub async fn spawn_http_device(config: FakeConfig) -> SocketAddr {
                 TransportEvent::SessionClosed(_) => {}
                 TransportEvent::Request(request) => {
                     let answer = device.handle(&request.endpoint, &request.body);
-                    let _ = request.reply.send(answer);
+                    let _ = request.reply.send(answer.into());
                 }
             }
         }

@@ -10,7 +10,7 @@ use uniprov_core::messages::WifiScanEntry;
 
 use super::connect::open;
 use super::device::{Device, Provisioned};
-use super::error::ClientError;
+use super::error::{ClientError, DeviceState};
 use super::negotiate::{SecurityRequest, Warning};
 use super::negotiate_offer::offers_provisioning;
 use super::options::{DeviceOptions, NetworkCredentials, Target};
@@ -97,9 +97,14 @@ pub async fn run(job: Job, hooks: &mut dyn Hooks) -> Report {
     let span = info_span!("device", target = %job.target);
     let mut report = Report::default();
     let mut device = None;
-    let outcome = execute(job, hooks, &mut device, &mut report)
-        .instrument(span)
+    let mut outcome = execute(job, hooks, &mut device, &mut report)
+        .instrument(span.clone())
         .await;
+    if let (Err(error), Some(device)) = (&outcome, &mut device) {
+        if let Some(explained) = explain_refusal(error, device).instrument(span).await {
+            outcome = Err(explained);
+        }
+    }
     if let Some(device) = &mut device {
         // Before the report is complete, on every outcome: a BLE link must not outlive us.
         device.close().await;
@@ -118,6 +123,38 @@ pub async fn run(job: Job, hooks: &mut dyn Hooks) -> Report {
         Err(error) => report.error = Some((&error).into()),
     }
     report
+}
+
+/// A refused provisioning or control request, with the device's state read by a status
+/// request, so that the hint names a command that works in that state.
+async fn explain_refusal(error: &ClientError, device: &mut Device) -> Option<ClientError> {
+    use uniprov_core::messages::{ThreadStatus, WifiStatus};
+    let ClientError::Refused { operation, .. } = error else {
+        return None;
+    };
+    let operation = *operation;
+    if !matches!(
+        operation,
+        "set config" | "apply" | "set thread dataset" | "apply thread dataset" | "reset" | "reprov"
+    ) {
+        return None;
+    }
+    let state = if device.info().is_some_and(|i| i.is_thread()) {
+        match device.thread_status().await.ok()? {
+            ThreadStatus::Attached(_) => DeviceState::Connected,
+            ThreadStatus::Attaching => DeviceState::Connecting,
+            ThreadStatus::Failed(_) => DeviceState::Failed,
+            ThreadStatus::Detached => return None,
+        }
+    } else {
+        match device.status().await.ok()? {
+            WifiStatus::Connected(_) => DeviceState::Connected,
+            WifiStatus::Connecting { .. } => DeviceState::Connecting,
+            WifiStatus::Failed(_) => DeviceState::Failed,
+            WifiStatus::Disconnected => return None,
+        }
+    };
+    Some(ClientError::WrongState { operation, state })
 }
 
 async fn execute(

@@ -156,6 +156,11 @@ impl HttpClient {
             }
         };
         let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(hyper::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok())
+            .map(std::time::Duration::from_secs);
         if let Some(cookie) = response.headers().get(SET_COOKIE) {
             self.cookie = cookie_pair(cookie);
         }
@@ -172,6 +177,11 @@ impl HttpClient {
         };
         if status == StatusCode::NOT_FOUND {
             return Err(TransportError::NoEndpoint(endpoint.to_owned()));
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            // A uniprov device's guessing limit (not a wrong secret); the connection closes.
+            self.sender = None;
+            return Err(TransportError::Busy { retry_after });
         }
         if status != StatusCode::OK {
             return Err(TransportError::Http(status.as_u16()));

@@ -45,6 +45,13 @@ pub enum TransportError {
     /// No response within the configured time.
     #[error("timed out waiting for the device")]
     Timeout,
+    /// The device refuses handshakes for a while after failed attempts (its guessing limit;
+    /// uniprov devices answer HTTP 429 with `Retry-After`).
+    #[error("the device refuses handshakes for a while after failed attempts")]
+    Busy {
+        /// How long to wait, when the device said.
+        retry_after: Option<std::time::Duration>,
+    },
     /// The device answered with an HTTP status other than 200 (404 is [`TransportError::NoEndpoint`]).
     #[error("the device answered HTTP {0}")]
     Http(u16),

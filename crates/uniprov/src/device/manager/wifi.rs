@@ -12,8 +12,15 @@ use crate::device::network::DisconnectReason;
 
 /// Longest SSID (§10.4).
 const MAX_SSID: usize = 32;
-/// Longest passphrase (§10.4; a 64-hex-digit PSK is rejected).
+/// Longest passphrase (§10.4). ESP's manager rejects a 64-hex-digit raw PSK; uniprov accepts it
+/// (README, "Better than the original"), as the Wi-Fi stacks do.
 const MAX_PASSPHRASE: usize = 63;
+
+/// Whether `passphrase` fits: at most 63 bytes, or a raw PSK of exactly 64 hex digits.
+pub(crate) fn passphrase_fits(passphrase: &[u8]) -> bool {
+    passphrase.len() <= MAX_PASSPHRASE
+        || (passphrase.len() == 64 && passphrase.iter().all(u8::is_ascii_hexdigit))
+}
 
 /// The station as the manager sees it (ESP `wifi_prov_sta_state_t` plus "no attempt yet").
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -107,7 +114,7 @@ impl Manager {
         }
         let bssid_ok = credentials.bssid.is_empty() || credentials.bssid.len() == 6;
         if credentials.ssid.len() > MAX_SSID
-            || credentials.passphrase.expose().len() > MAX_PASSPHRASE
+            || !passphrase_fits(credentials.passphrase.expose())
             || !bssid_ok
         {
             return Status::InvalidArgument;

@@ -126,6 +126,49 @@ pub enum NetworkEvent {
     ThreadFailed(ThreadFailReason),
 }
 
+/// For people and logs: `connected to "HomeNetwork" (IPv4 192.168.1.100, WPA2_PSK, channel 6)`,
+/// never raw byte lists.
+impl std::fmt::Display for NetworkEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NetworkEvent::Connected(info) => {
+                let auth = info
+                    .auth_mode
+                    .name()
+                    .map_or_else(|| format!("auth mode {}", info.auth_mode.0), str::to_owned);
+                write!(
+                    f,
+                    "connected to {:?} (IPv4 {}, {auth}, channel {})",
+                    String::from_utf8_lossy(&info.ssid),
+                    info.ip4_addr,
+                    info.channel
+                )
+            }
+            NetworkEvent::Disconnected { reason } => write!(f, "disconnected: {reason}"),
+            NetworkEvent::ThreadAttached(info) => write!(
+                f,
+                "attached to Thread network {:?} (PAN 0x{:04x}, channel {})",
+                info.name, info.pan_id, info.channel
+            ),
+            NetworkEvent::ThreadFailed(reason) => write!(f, "Thread attach failed: {reason:?}"),
+        }
+    }
+}
+
+impl std::fmt::Display for DisconnectReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DisconnectReason::AuthFailed => {
+                f.write_str("authentication failed (wrong passphrase?)")
+            }
+            DisconnectReason::NoApFound => {
+                f.write_str("network not found (wrong SSID or out of range?)")
+            }
+            DisconnectReason::Other(code) => write!(f, "reason code {code}"),
+        }
+    }
+}
+
 /// Why a Wi-Fi station attempt ended, in the classes the manager distinguishes (§10.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "code")]

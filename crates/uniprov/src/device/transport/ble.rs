@@ -345,7 +345,10 @@ impl Shared {
                 return Err(GattError::Failed);
             }
         };
-        if self.links().on_answer(peer, session, chr, answer) {
+        if self
+            .links()
+            .on_answer(peer, session, chr, answer.into_response())
+        {
             Ok(())
         } else {
             Err(GattError::Failed)

@@ -11,7 +11,13 @@
 //! * a success answers `HTTP/1.1 200 OK`, `Content-Type: text/html`, `Content-Length: n`, then
 //!   `Set-Cookie: session=<u32>` on the first response of a new session, in exactly this order,
 //!   and nothing else (no `Date`);
-//! * a refusal (the manager answers `None`) closes the connection without writing a byte.
+//! * a refusal (the manager answers [`Answer::Refused`]) closes the connection without writing a
+//!   byte;
+//! * a handshake request of a peer in guessing-limit backoff ([`Answer::Backoff`], not an ESP-IDF
+//!   behaviour: ESP-IDF has no limit) is answered `429 Too Many Requests` with `Retry-After:
+//!   <seconds>` and `Connection: close`, so clients can tell it from a wrong PoP / password
+//!   (closed connection). ESP clients see a failed request either way (esp_prov reports the
+//!   status code).
 //!
 //! Unknown endpoints are forwarded like any other; the manager refuses them.
 //!
@@ -60,7 +66,7 @@ use tracing::Instrument;
 
 use super::http_io::{Activity, DeadlineIo};
 use super::http_sessions::SessionTable;
-use super::{ask_from, session_id, RequestQueue, SessionId, TransportEvent};
+use super::{ask_from, session_id, Answer, RequestQueue, SessionId, TransportEvent};
 
 /// Limits and timeouts of the HTTP transport.
 #[derive(Debug, Clone)]
@@ -311,11 +317,14 @@ impl HttpConnection {
         )
         .instrument(span)
         .await;
-        let Some(answer) = answer else {
-            tracing::debug!(session, "refused");
-            return Err(Refused);
-        };
-        Ok(success(answer, new_cookie))
+        match answer {
+            Answer::Response(bytes) => Ok(success(bytes, new_cookie)),
+            Answer::Refused => {
+                tracing::debug!(session, "refused");
+                Err(Refused)
+            }
+            Answer::Backoff { retry_after } => Ok(too_many_requests(retry_after)),
+        }
     }
 
     /// Finds or creates the request's session and tells the manager about new and forgotten
@@ -401,6 +410,23 @@ fn success(body: Vec<u8>, new_cookie: Option<u32>) -> Response<Full<Bytes>> {
             headers.insert(SET_COOKIE, value);
         }
     }
+    response
+}
+
+/// `429 Too Many Requests` with `Retry-After` in whole seconds (rounded up, at least 1), then
+/// the connection closes.
+fn too_many_requests(retry_after: Duration) -> Response<Full<Bytes>> {
+    let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+    let seconds = seconds.max(1);
+    let body = format!("Too many failed handshakes: retry in {seconds} s");
+    let length = body.len();
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    headers.insert(CONTENT_LENGTH, HeaderValue::from(length));
+    headers.insert(hyper::header::RETRY_AFTER, HeaderValue::from(seconds));
+    headers.insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
     response
 }
 

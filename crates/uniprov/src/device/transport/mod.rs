@@ -18,6 +18,8 @@ mod http_sessions;
 pub mod peer;
 pub mod session_id;
 
+use std::time::Duration;
+
 pub use console::{ConsoleConfig, ConsoleTransport};
 pub use http::{HttpConfig, HttpConnection, HttpTransport, Refused};
 pub use peer::{Origin, Peer};
@@ -38,8 +40,43 @@ pub struct TransportRequest {
     /// The client's address, when the transport has one (HTTP: IP, BLE: Bluetooth address).
     /// Transports without one are a single peer each for the guessing limits ([`Peer::of`]).
     pub peer: Option<Origin>,
-    /// Where the manager sends the response bytes; `None` refuses the request (§3.3).
-    pub reply: tokio::sync::oneshot::Sender<Option<Vec<u8>>>,
+    /// Where the manager sends its answer (a dropped sender refuses the request, §3.3).
+    pub reply: tokio::sync::oneshot::Sender<Answer>,
+}
+
+/// The manager's answer to one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// The response bytes.
+    Response(Vec<u8>),
+    /// Refused (§3.3): HTTP closes the connection without a response, the console prints
+    /// nothing, BLE fails the write. What ESP-IDF does for every refusal.
+    Refused,
+    /// A `prov-session` request of a peer whose handshakes are refused for `retry_after`
+    /// (the guessing limits, SECURITY.md). HTTP answers `429 Too Many Requests` with
+    /// `Retry-After`, so a client can tell it from a wrong PoP / password (which closes the
+    /// connection); the console and BLE refuse as above, and a client tells the two apart by
+    /// the step: a backoff refuses the first handshake message, a wrong secret the second.
+    Backoff {
+        /// Time until handshakes are accepted again.
+        retry_after: Duration,
+    },
+}
+
+impl Answer {
+    /// The response bytes; `None` for a refusal of either kind.
+    pub fn into_response(self) -> Option<Vec<u8>> {
+        match self {
+            Answer::Response(bytes) => Some(bytes),
+            Answer::Refused | Answer::Backoff { .. } => None,
+        }
+    }
+}
+
+impl From<Option<Vec<u8>>> for Answer {
+    fn from(response: Option<Vec<u8>>) -> Self {
+        response.map_or(Answer::Refused, Answer::Response)
+    }
 }
 
 /// What a transport tells the manager.
@@ -56,15 +93,17 @@ pub enum TransportEvent {
 /// The manager's request queue, shared by all transports (one queue, arrival order).
 pub type RequestQueue = tokio::sync::mpsc::Sender<TransportEvent>;
 
-/// Sends `request` to the manager and waits for its answer; `None` when refused or when the
-/// manager is gone.
+/// Sends `request` to the manager and waits for its answer; `None` when refused (a backoff
+/// included) or when the manager is gone.
 pub(crate) async fn ask(
     queue: &RequestQueue,
     session: SessionId,
     endpoint: String,
     body: Vec<u8>,
 ) -> Option<Vec<u8>> {
-    ask_from(queue, None, session, endpoint, body).await
+    ask_from(queue, None, session, endpoint, body)
+        .await
+        .into_response()
 }
 
 /// [`ask`] for a request from the client address `peer`.
@@ -74,7 +113,7 @@ pub(crate) async fn ask_from(
     session: SessionId,
     endpoint: String,
     body: Vec<u8>,
-) -> Option<Vec<u8>> {
+) -> Answer {
     let (reply, answer) = tokio::sync::oneshot::channel();
     let request = TransportRequest {
         session,
@@ -83,6 +122,8 @@ pub(crate) async fn ask_from(
         peer,
         reply,
     };
-    queue.send(TransportEvent::Request(request)).await.ok()?;
-    answer.await.ok().flatten()
+    if queue.send(TransportEvent::Request(request)).await.is_err() {
+        return Answer::Refused;
+    }
+    answer.await.unwrap_or(Answer::Refused)
 }

@@ -12,7 +12,10 @@ fn s10_4_set_config_validates_lengths() {
     let mut h = H::wifi();
     assert_eq!(h.set(&"s".repeat(32), &"p".repeat(63)), Status::Success);
     assert_eq!(h.set(&"s".repeat(33), "pw"), Status::InvalidArgument);
-    assert_eq!(h.set("ssid", &"a".repeat(64)), Status::InvalidArgument);
+    assert_eq!(h.set("ssid", &"g".repeat(64)), Status::InvalidArgument);
+    // A raw PSK: 64 hex digits (ESP rejects it; uniprov accepts it, README).
+    assert_eq!(h.set("ssid", &"a".repeat(64)), Status::Success);
+    assert_eq!(h.set("ssid", &"a".repeat(65)), Status::InvalidArgument);
     for (len, expected) in [
         (0, Status::Success),
         (6, Status::Success),

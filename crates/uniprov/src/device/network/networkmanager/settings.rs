@@ -69,11 +69,12 @@ pub(super) fn ap_info(m: &PropMap) -> Option<ApInfo> {
     })
 }
 
-/// Credentials NetworkManager accepts: SSID 1..=32 bytes; no passphrase, or 8..=63 printable
-/// ASCII characters.
+/// Credentials NetworkManager accepts: SSID 1..=32 bytes; no passphrase, 8..=63 printable
+/// ASCII characters, or a raw PSK of 64 hex digits.
 pub(super) fn credentials_usable(c: &WifiCredentials) -> bool {
     let p = c.passphrase.expose();
     (1..=32).contains(&c.ssid.len())
         && (p.is_empty()
+            || (p.len() == 64 && p.iter().all(u8::is_ascii_hexdigit))
             || ((8..=63).contains(&p.len()) && p.iter().all(|b| (0x20..0x7f).contains(b))))
 }

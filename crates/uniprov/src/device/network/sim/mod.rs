@@ -30,6 +30,7 @@ use uniprov_core::Secret;
 use super::{dataset, DisconnectReason, NetworkBackend, NetworkError, NetworkEvent};
 
 mod config;
+mod psk;
 #[cfg(test)]
 mod tests;
 
@@ -77,7 +78,12 @@ impl SimRadio {
             };
         };
         let open = network.auth == uniprov_core::messages::AuthMode::OPEN;
-        if !open && network.passphrase.expose().as_bytes() != credentials.passphrase.expose() {
+        let unlocked = psk::accepts(
+            network.passphrase.expose().as_bytes(),
+            network.ssid.as_bytes(),
+            credentials.passphrase.expose(),
+        );
+        if !open && !unlocked {
             return NetworkEvent::Disconnected {
                 reason: DisconnectReason::AuthFailed,
             };

@@ -263,13 +263,22 @@ pub fn network_settings(creds: &WifiCredentials) -> Result<Vec<Secret<String>>, 
         out.push(Secret::new("key_mgmt NONE".into()));
         return Ok(out);
     }
-    if !(8..=63).contains(&pass.len()) || !pass.iter().all(|b| (0x20..0x7f).contains(b)) {
+    let raw_psk = pass.len() == 64 && pass.iter().all(u8::is_ascii_hexdigit);
+    if !raw_psk
+        && (!(8..=63).contains(&pass.len()) || !pass.iter().all(|b| (0x20..0x7f).contains(b)))
+    {
         return Err(CredentialError::Passphrase);
     }
     let mut psk = String::with_capacity(pass.len() + 6);
-    psk.push_str("psk \"");
-    psk.extend(pass.iter().map(|&b| char::from(b)));
-    psk.push('"');
+    if raw_psk {
+        // wpa_supplicant takes a raw PSK as 64 hex digits without quotes.
+        psk.push_str("psk ");
+        psk.extend(pass.iter().map(|&b| char::from(b)));
+    } else {
+        psk.push_str("psk \"");
+        psk.extend(pass.iter().map(|&b| char::from(b)));
+        psk.push('"');
+    }
     out.push(Secret::new(psk));
     out.push(Secret::new(format!("key_mgmt {PREFERRED_KEY_MGMT}")));
     out.push(Secret::new("ieee80211w 1".into()));

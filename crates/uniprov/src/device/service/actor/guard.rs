@@ -3,6 +3,8 @@
 //! [`AuthLimiter`](super::super::auth_limit::AuthLimiter) and
 //! [`IdleSessions`](super::super::idle::IdleSessions); this file feeds them and reports.
 
+use std::time::Duration;
+
 use tokio::time::Instant;
 use uniprov_core::protocomm::{Refusal, Routed};
 use uniprov_core::security::HandshakeError;
@@ -13,13 +15,14 @@ use crate::device::transport::{Peer, SessionId};
 
 impl Actor {
     /// Whether a request may be routed: `prov-session` requests of a peer in backoff are
-    /// refused without touching the handshake (no arithmetic, no waiting).
-    pub(super) fn admit(&self, peer: Peer, name: &str, now: Instant) -> bool {
+    /// refused without touching the handshake (no arithmetic, no waiting); the error is the
+    /// time until handshakes are accepted again.
+    pub(super) fn admit(&self, peer: Peer, name: &str, now: Instant) -> Result<(), Duration> {
         if name != endpoint::SESSION {
-            return true;
+            return Ok(());
         }
         match self.auth.check(peer, now) {
-            Ok(()) => true,
+            Ok(()) => Ok(()),
             Err(blocked) => {
                 tracing::debug!(
                     %peer,
@@ -27,7 +30,7 @@ impl Actor {
                     remaining_ms = blocked.remaining.as_millis() as u64,
                     "handshake refused: peer in backoff"
                 );
-                false
+                Err(blocked.remaining)
             }
         }
     }

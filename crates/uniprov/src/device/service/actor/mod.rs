@@ -24,7 +24,7 @@ use super::idle::IdleSessions;
 use super::{endpoint, CustomRequest, DeviceEvent, EndpointHandler};
 use crate::device::manager::{Action, Manager, ProvEvent, ProvState, ScanOutcome};
 use crate::device::network::{NetworkBackend, NetworkError, NetworkEvent};
-use crate::device::transport::{Peer, SessionId, TransportEvent, TransportRequest};
+use crate::device::transport::{Answer, Peer, SessionId, TransportEvent, TransportRequest};
 
 /// What the device's own helper tasks report.
 pub(super) enum Internal {
@@ -39,7 +39,7 @@ pub(super) enum Internal {
 /// A blocking ScanStart waiting for its scan.
 struct PendingReply {
     session: SessionId,
-    reply: oneshot::Sender<Option<Vec<u8>>>,
+    reply: oneshot::Sender<Answer>,
 }
 
 /// Everything the task owns.
@@ -229,15 +229,15 @@ impl Actor {
             reply,
         } = request;
         if !self.transport_up {
-            let _ = reply.send(None);
+            let _ = reply.send(Answer::Refused);
             return;
         }
         let peer = Peer::of(peer, session);
         let span = tracing::debug_span!("request", session, %endpoint, len = body.len());
         let _entered = span.enter();
         let now = Self::now();
-        if !self.admit(peer, &endpoint, now) {
-            let _ = reply.send(None);
+        if let Err(retry_after) = self.admit(peer, &endpoint, now) {
+            let _ = reply.send(Answer::Backoff { retry_after });
             return;
         }
         self.touch(session, now);
@@ -275,7 +275,7 @@ impl Actor {
         if answer.is_none() {
             tracing::debug!("request refused: closing without a response");
         }
-        let _ = reply.send(answer);
+        let _ = reply.send(answer.into());
         self.execute(actions);
     }
 
@@ -373,12 +373,12 @@ impl Actor {
         let plaintext = response.encode();
         for PendingReply { session, reply } in waiting {
             let answer = self.encrypt(session, &plaintext);
-            let _ = reply.send(answer);
+            let _ = reply.send(answer.into());
         }
     }
 
     fn on_network(&mut self, event: NetworkEvent) {
-        tracing::info!(?event, "network");
+        tracing::info!(%event, "network");
         self.last_network = Some(event.clone());
         self.emit(DeviceEvent::Network(event.clone()));
         let before = self.manager.state();
@@ -481,7 +481,7 @@ impl Actor {
         let wifi = std::mem::take(&mut self.pending_wifi_scans);
         let thread = std::mem::take(&mut self.pending_thread_scans);
         for pending in wifi.into_iter().chain(thread) {
-            let _ = pending.reply.send(None);
+            let _ = pending.reply.send(Answer::Refused);
         }
     }
 }

@@ -171,9 +171,18 @@ fn settings_reject_bad_credentials() {
         Some(CredentialError::Passphrase)
     );
     assert_eq!(
-        network_settings(&creds(b"x", &[b'a'; 64])).err(),
+        network_settings(&creds(b"x", &[b'g'; 64])).err(),
         Some(CredentialError::Passphrase)
     );
+    assert_eq!(
+        network_settings(&creds(b"x", &[b'a'; 65])).err(),
+        Some(CredentialError::Passphrase)
+    );
+    // A raw PSK of 64 hex digits goes to wpa_supplicant unquoted.
+    let psk = [b'a'; 64];
+    let lines = network_settings(&creds(b"x", &psk)).expect("a raw PSK");
+    let expected = format!("psk {}", "a".repeat(64));
+    assert!(lines.iter().any(|l| l.expose() == &expected));
     assert_eq!(
         network_settings(&creds(b"x", b"new\nline!")).err(),
         Some(CredentialError::Passphrase)
