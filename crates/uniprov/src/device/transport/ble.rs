@@ -16,7 +16,8 @@
 //!   scan response (bluetoothd's layout), and the optional manufacturer data, which bluetoothd
 //!   puts into the advertising data: trimmed to the 8 bytes that fit there
 //!   ([`links::manufacturer_entry`]; ESP-IDF trims to what fits beside the name in its scan
-//!   response, §9.2). Re-registered after every disconnect.
+//!   response, §9.2). A company id without data bytes is left out, with a warning: bluetoothd
+//!   refuses an empty `ManufacturerData` value. Re-registered after every disconnect.
 //! * **GAP Device Name** (0x2A00): bluetoothd serves the adapter's Alias there, so the transport
 //!   sets the Alias to the service name while it runs (Android shows the GAP name after a
 //!   connection, APPS.md §1) and restores it in [`BleTransport::stop`] (an Alias that was the
@@ -164,6 +165,15 @@ impl BleTransport {
             None => session.default_adapter().await?,
         };
         adapter.set_powered(true).await?;
+        if let Some(data) = &cfg.manufacturer_data {
+            if links::manufacturer_entry(data).is_none() {
+                warn!(
+                    len = data.len(),
+                    "manufacturer data not advertised: BlueZ cannot send a company id without \
+                     data bytes"
+                );
+            }
+        }
         let previous_alias = set_alias(&adapter, &cfg.device_name).await?;
         let shared = Arc::new(Shared {
             cfg,
@@ -300,7 +310,9 @@ impl Shared {
     }
 
     fn read(&self, addr: Address, chr: usize, offset: u16) -> Result<Vec<u8>, GattError> {
-        self.links().on_read(addr.0, chr, offset).map_err(gatt_error)
+        self.links()
+            .on_read(addr.0, chr, offset)
+            .map_err(gatt_error)
     }
 
     async fn write(

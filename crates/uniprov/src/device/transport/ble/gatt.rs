@@ -541,7 +541,11 @@ mod tests {
         assert_eq!(paths[11], "/uniprov/gatt1/service0/char0005");
         for (i, (name, uuid)) in eps.iter().enumerate() {
             let chr = &objects[1 + 2 * i].1[CHRC_IFACE];
-            assert_eq!(prop_cast::<String>(chr, "UUID"), Some(&uuid.to_string()), "{name}");
+            assert_eq!(
+                prop_cast::<String>(chr, "UUID"),
+                Some(&uuid.to_string()),
+                "{name}"
+            );
             let service = prop_cast::<Path>(chr, "Service").unwrap();
             assert_eq!(&**service, "/uniprov/gatt1/service0");
             let flags = prop_cast::<Vec<String>>(chr, "Flags").unwrap();
@@ -590,7 +594,9 @@ mod tests {
         assert_eq!(parse_options(&o), None);
         o.insert(
             "device".into(),
-            Variant(Box::new(Path::from("/org/bluez/hci0/dev_F0_00_00_00_00_01"))),
+            Variant(Box::new(Path::from(
+                "/org/bluez/hci0/dev_F0_00_00_00_00_01",
+            ))),
         );
         let parsed = parse_options(&o).unwrap();
         assert_eq!(parsed.peer, Address([0xf0, 0, 0, 0, 0, 1]));
