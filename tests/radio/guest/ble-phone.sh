@@ -28,6 +28,7 @@ RUNS="PROV_MTU48:48:e5020102030405060708091011121314 PROV_IOS185:185:e5020102030
 
 if [ "$ROLE" = device ]; then
   radios_up && ap_up && wpas_up || { fail "lab setup"; finish; exit 1; }
+  btmon -w "$LOG/hci.snoop" >/dev/null 2>&1 & snoop=$!
   alias0=$(bluetoothctl show | sed -n 's/^\s*Alias: //p')
   echo "adapter alias before: $alias0"
   n=0
@@ -64,12 +65,17 @@ if [ "$ROLE" = device ]; then
              if (a[2] != sprintf("0x%04x", v) || a[3] != sprintf("0x%04x", v + 1)) exit 1 }
            n++ } END { exit !(n == 1) }' /tmp/handles-1
   # What the controller was given (btmon decodes the HCI commands): extended or legacy commands.
+  kill "$snoop" 2>/dev/null; sleep 1
   # Matched by opcode: btmon cuts the command names to 80 columns when its output is a file.
   # Advertising data: legacy 0x0008, extended 0x0037; scan response: 0x0009, 0x0038.
   sed -n '/^< HCI Command.*(0x08|0x00\(08\|37\))/,/^[<>@]/p' "$LOG/btmon.log" > /tmp/adv.txt
   sed -n '/^< HCI Command.*(0x08|0x00\(09\|38\))/,/^[<>@]/p' "$LOG/btmon.log" > /tmp/scanrsp.txt
   check "advertising data: flags" grep -q 'Flags: 0x06' /tmp/adv.txt
-  check "advertising data: the 128-bit service UUID" grep -q '1775244d-6b43-439b-877c-060f2d9bed07' /tmp/adv.txt
+  # btmon 5.66 names a 128-bit UUID ("Vendor specific") without printing it: look for the AD
+  # structure's bytes (length 0x11, type 0x07 complete list, the UUID little-endian) in the
+  # HCI capture instead.
+  check "advertising data: the 128-bit service UUID" sh -c \
+    "od -An -tx1 -v $LOG/hci.snoop | tr -d ' \n' | grep -q 110707ed9b2d0f067c879b43436b4d247517"
   check "scan response: the name of each run" sh -c 'for n in PROV_MTU48 PROV_IOS185 PROV_AND512; do grep -q "Name (complete): $n" /tmp/scanrsp.txt || exit 1; done'
   check "manufacturer data 16 B trimmed to 8 (company + 6), 8 B whole" sh -c \
     "grep -q 'Data: 010203040506\$' /tmp/adv.txt && grep -c 'Company: .*(741)' /tmp/adv.txt | grep -qv '^0\$'"
@@ -78,7 +84,7 @@ if [ "$ROLE" = device ]; then
   lens=$(grep -oE 'Data length: 0x[0-9a-f]+' /tmp/adv.txt /tmp/scanrsp.txt | sed 's/.*0x//' | sort -u | tr '\n' ' ')
   echo "    advertising/scan response data lengths (hex): $lens"
   check "every advertising and scan response payload within 31 bytes" sh -c \
-    "for l in $lens; do [ \$((16#\$l)) -le 31 ] || exit 1; done"
+    "for l in $lens; do [ \$((0x\$l)) -le 31 ] || exit 1; done"
   wait_for 300 test -e "$OUT/phone.done"
   check "no Wi-Fi passphrase in the device logs" sh -c "! grep -q -e '$PSK' $LOG/device-*.log"
   finish; exit
@@ -93,7 +99,10 @@ bt_phone() { local old; old=$(cat /run/bluetoothd.pid)
   printf '[GATT]\nExchangeMTU = %s\nChannels = 1\n' "$1" > /etc/bluetooth/main.conf
   /usr/libexec/bluetooth/bluetoothd -n -d >> "$LOG/bluetoothd.log" 2>&1 &
   echo $! > /run/bluetoothd.pid
-  wait_for 30 sh -c 'busctl tree org.bluez 2>/dev/null | grep -q /org/bluez/hci0' && bluetoothctl power on >/dev/null
+  wait_for 30 sh -c 'busctl tree org.bluez 2>/dev/null | grep -q /org/bluez/hci0' || return 1
+  # bluetoothctl's exit status says little (it is not 0 for every success): check the state
+  bluetoothctl power on >/dev/null 2>&1
+  wait_for 10 sh -c 'bluetoothctl show | grep -q "Powered: yes"'
 }
 count() { grep -c "$1" "$LOG/btmon.log"; }
 sec2="--sec-ver 2 --sec2-username $SEC2_USER --sec2-pwd $SEC2_PWD"
