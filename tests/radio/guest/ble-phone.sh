@@ -127,5 +127,11 @@ for run in $RUNS; do
     check "$name: one Write Request per request (no Prepare Write)" test "$prep" = 0
   fi
 done
+# What the phone discovered (its btmon decodes the Read By Type responses): prov-ctrl (0xff4f)
+# with its value at 0x0042 in every run, as the device logged.
+check "phone: prov-ctrl discovered at value handle 0x0042 in all three runs" sh -c \
+  "grep -A1 --no-group-separator 'Value Handle:' $LOG/btmon.log | paste - - \
+     | grep '(1775ff4f-6b43-439b-877c-060f2d9bed07)' | grep -o 'Value Handle: 0x[0-9a-f]*' \
+     | sort | uniq -c | awk 'END { exit !(NR == 1 && \$1 == 3 && \$4 == \"0x0042\") }'"
 grep -B2 -A3 'Exchange MTU' "$LOG/btmon.log" | grep -E 'MTU' | sort | uniq -c | sed 's/^/    btmon: /'
 finish
