@@ -70,10 +70,10 @@ interop() {
 
 check "no_std build of uniprov-core" no_std_build
 
-echo "== cargo test --workspace --all-targets"
+echo "== cargo test --workspace --all-targets --no-fail-fast"
 # The cargo test lines are counted from its `test result:` summaries; a build failure or a
 # crashed test binary (no summary) counts as one failure.
-cargo test --workspace --all-targets 2>&1 | tee "$log"
+cargo test --workspace --all-targets --no-fail-fast 2>&1 | tee "$log"
 cargo_status=${PIPESTATUS[0]}
 read -r cargo_passed cargo_failed < <(
   awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed;?$/) p += $(i-1); if ($(i) ~ /^failed;?$/) f += $(i-1) } }

@@ -1,4 +1,4 @@
-//! `uniprov device` as a child process, the way the stock phone apps meet it (APPS.md §2, §5):
+//! `uniprov device` as a child process, the way the stock phone apps meet it (docs/apps.md §2, §5):
 //! a Thread device with security 2 and its default username (`threadprov`, which the Android
 //! app forces for Thread devices), and credentials corrected after a failure without prov-ctrl.
 

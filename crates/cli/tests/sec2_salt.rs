@@ -1,4 +1,4 @@
-//! Security 2 salts the Android app can never log in with (a first byte 0x00, APPS.md §3):
+//! Security 2 salts the Android app can never log in with (a first byte 0x00, docs/apps.md §3):
 //! `uniprov device` refuses one given as an option and replaces one found in an old state
 //! directory, with a warning.
 

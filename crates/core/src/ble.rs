@@ -1,4 +1,4 @@
-//! BLE GATT identifiers of the provisioning service (PROTOCOL.md §9.2).
+//! BLE GATT identifiers of the provisioning service (docs/protocol.md §9.2).
 //!
 //! One primary service; one characteristic per protocomm endpoint whose 128-bit UUID is the
 //! service UUID with its 16-bit field (bytes 12-13 of the LSB-first array, characters 5-8 of

@@ -2,10 +2,11 @@
 //!
 //! This crate knows the wire: the protobuf messages of every endpoint, the security 0/1/2
 //! handshakes and ciphers, and the endpoint router of protocomm. It performs no IO, reads no
-//! clock and no OS random source: callers hand in bytes, an [`Entropy`] source and the current
-//! time, and get bytes and events back. It builds `#![no_std]` with `alloc`.
+//! clock and no OS random source: callers hand in bytes and an [`Entropy`] source, and get
+//! bytes, routed requests and typed errors back. It builds `#![no_std]` with `alloc`.
 //!
-//! The section numbers in the documentation refer to `spec/PROTOCOL.md`.
+//! Section numbers (§) in the documentation refer to `docs/protocol.md` in the repository, the
+//! project's own wire reference; `docs/apps.md` describes what the stock phone apps send.
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

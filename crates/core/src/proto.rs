@@ -1,5 +1,5 @@
 //! Raw prost types generated at build time from the `.proto` sources in `proto/`
-//! (written from the field tables of PROTOCOL.md §2).
+//! (written from the field tables of docs/protocol.md §2).
 //!
 //! These are wire-level types: any combination of fields decodes. Code outside the `messages`
 //! and `security` modules should use the validated types there, which reject messages whose

@@ -1,4 +1,4 @@
-//! The `proto-ver` endpoint's JSON (PROTOCOL.md §8, §15.4).
+//! The `proto-ver` endpoint's JSON (docs/protocol.md §8, §15.4).
 //!
 //! The device answers any non-empty request on `proto-ver` with a JSON text it builds once at
 //! start: the application labels of `set_app_info` first, in call order, then `"prov"` with

@@ -1,4 +1,4 @@
-//! The QR-code payload that seeds the phone apps (PROTOCOL.md §12).
+//! The QR-code payload that seeds the phone apps (docs/protocol.md §12).
 //!
 //! A compact JSON object. The provisioning examples print it as
 //! `{"ver":"v1","name":…,["username":…,]["pop":…,]"transport":…[,"network":…]}`;

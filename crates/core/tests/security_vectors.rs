@@ -353,7 +353,7 @@ fn sec2_negative_vectors_refused_by_the_right_side() {
         match expected {
             "device_rejects_session_cmd0" if id == "A_383_bytes" => {
                 // ESP-IDF refuses an A shorter than 384 bytes; uniprov accepts it on purpose
-                // (APPS.md §3: the stock apps send MIN(A)): it pads A for the arithmetic and
+                // (docs/apps.md §3: the stock apps send MIN(A)): it pads A for the arithmetic and
                 // hashes it as received. The whole handshake with this A is replayed by the
                 // unit tests of `security::sec2` (the public client always sends PAD(A)).
                 let r0 = device

@@ -1,5 +1,5 @@
 //! The stock apps' security 2 against a real `uniprov device` (the library runtime, HTTP on a
-//! loopback socket, the simulated radio): clients written from APPS.md that strip leading
+//! loopback socket, the simulated radio): clients written from docs/apps.md that strip leading
 //! zeros like the Android app or send a minimal A like the iOS app (`support/app_like`).
 //!
 //! * a whole provisioning of each app (proto-ver, handshake, scan, SetConfig, Apply, GetStatus

@@ -1,4 +1,4 @@
-//! What the stock phone apps need from the device runtime (APPS.md §3, §5), through loopback
+//! What the stock phone apps need from the device runtime (docs/apps.md §3, §5), through loopback
 //! HTTP with security 2 like the apps: a wrong passphrase corrected from the app without
 //! prov-ctrl, and a blocking ScanStart that finds a scan already running.
 

@@ -1,4 +1,4 @@
-//! The device task's guessing limits (PROTOCOL.md §7 item 3) and idle-session timeout, driven
+//! The device task's guessing limits (docs/protocol.md §7 item 3) and idle-session timeout, driven
 //! through the request queue under a paused clock: peers are given as IP addresses, time only
 //! moves when the test advances it.
 

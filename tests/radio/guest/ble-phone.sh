@@ -1,4 +1,4 @@
-# BLE like the phone apps (APPS.md §1), two VMs over host/ble_link.py: the phone VM's bluetoothd
+# BLE like the phone apps (docs/apps.md §1), two VMs over host/ble_link.py: the phone VM's bluetoothd
 # is configured like each phone's stack, the client is `uniprov provision` (btleplug over BlueZ,
 # which turns a long value into Prepare/Execute Write and Read Blob by itself, as CoreBluetooth
 # and Android's stack do). Security 2, full provisioning, three device runs with the same GATT

@@ -1,4 +1,4 @@
-//! `--qr`: what a device's QR payload (PROTOCOL.md §12) contributes to the options.
+//! `--qr`: what a device's QR payload (docs/protocol.md §12) contributes to the options.
 //!
 //! The payload names the transport and the device, and carries the PoP (security 1) or the
 //! password (security 2) and sometimes a username. Explicit flags win over it. Its `security`

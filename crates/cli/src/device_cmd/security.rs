@@ -157,7 +157,7 @@ fn sec2(args: &DeviceArgs, state_dir: Option<&Path>) -> anyhow::Result<Configure
 /// The security 2 username: `--sec2-username`, else the phone apps' name for the network:
 /// `wifiprov`, or `threadprov` for a Thread device, because the Android app uses
 /// `threadprov` whenever the capabilities contain `thread_scan` / `thread_prov`, even over a
-/// QR code's username (APPS.md §2). The banner and the QR code show this same name.
+/// QR code's username (docs/apps.md §2). The banner and the QR code show this same name.
 pub(super) fn sec2_username(args: &DeviceArgs) -> String {
     match (&args.sec2_username, args.network) {
         (Some(name), _) => name.clone(),
@@ -167,7 +167,7 @@ pub(super) fn sec2_username(args: &DeviceArgs) -> String {
 }
 
 /// Refuses a salt whose first byte is 0x00: the Android app and esp_prov strip leading zero
-/// bytes of the salt before hashing it (APPS.md §3, §6.2), so no login with them could ever
+/// bytes of the salt before hashing it (docs/apps.md §3, §6.2), so no login with them could ever
 /// succeed.
 pub(super) fn check_salt(salt: &[u8]) -> anyhow::Result<()> {
     if salt.first() == Some(&0) {

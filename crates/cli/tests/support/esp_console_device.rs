@@ -1,5 +1,5 @@
 //! A fake ESP32 whose console reads input exactly as ESP-IDF's `protocomm_console_task` does
-//! (PROTOCOL.md §9.3), on the master side of a pseudo-terminal; clients open the slave path as
+//! (docs/protocol.md §9.3), on the master side of a pseudo-terminal; clients open the slave path as
 //! a serial port. Behind the console: the core's `Protocomm` and small prov-config / prov-scan
 //! handlers, like an ESP-IDF `wifi_prov_mgr` device on a serial console.
 //!

@@ -1,4 +1,4 @@
-//! Endpoint `prov-config` (PROTOCOL.md §2.7, §2.10, §10.2-§10.4).
+//! Endpoint `prov-config` (docs/protocol.md §2.7, §2.10, §10.2-§10.4).
 
 use alloc::vec::Vec;
 

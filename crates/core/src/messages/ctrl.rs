@@ -1,4 +1,4 @@
-//! Endpoint `prov-ctrl` (PROTOCOL.md §2.9, §2.10, §10.2).
+//! Endpoint `prov-ctrl` (docs/protocol.md §2.9, §2.10, §10.2).
 
 /// A legal prov-ctrl request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,4 +1,4 @@
-//! Validated endpoint messages (PROTOCOL.md §2, §10, §14).
+//! Validated endpoint messages (docs/protocol.md §2, §10, §14).
 //!
 //! Each endpoint has a request enum whose variants are the legal requests, and a response type.
 //! Decoding happens once, at this boundary: a `msg` that disagrees with the oneof payload, or a
@@ -25,7 +25,7 @@ mod wire;
 
 pub use error::DecodeError;
 
-/// Status carried in responses (`constants.proto`, PROTOCOL.md §2.1).
+/// Status carried in responses (`constants.proto`, docs/protocol.md §2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Status {
     /// 0
@@ -97,7 +97,7 @@ impl AuthMode {
     }
 }
 
-/// Wi-Fi credentials received in CmdSetConfig (PROTOCOL.md §2.7, §10.4).
+/// Wi-Fi credentials received in CmdSetConfig (docs/protocol.md §2.7, §10.4).
 ///
 /// `bssid` and `channel` travel on the wire but the ESP manager ignores them.
 #[derive(Debug)]
@@ -139,7 +139,7 @@ pub struct WifiConnected {
     pub channel: i32,
 }
 
-/// The station state reported by GetStatus (PROTOCOL.md §10.3).
+/// The station state reported by GetStatus (docs/protocol.md §10.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WifiStatus {
     /// `sta_state = Connecting`, optionally with `attempt_failed{attempts_remaining}`.
@@ -155,7 +155,7 @@ pub enum WifiStatus {
     Failed(WifiFailReason),
 }
 
-/// Thread attach state (`ThreadNetworkState`, PROTOCOL.md §10.7).
+/// Thread attach state (`ThreadNetworkState`, docs/protocol.md §10.7).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ThreadStatus {
     /// Attaching.
@@ -192,7 +192,7 @@ pub enum ThreadFailReason {
     NetworkNotFound,
 }
 
-/// Parameters of a Wi-Fi ScanStart (PROTOCOL.md §10.6).
+/// Parameters of a Wi-Fi ScanStart (docs/protocol.md §10.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct WifiScanParams {
     /// Respond only after the scan finished.

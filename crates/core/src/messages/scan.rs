@@ -1,4 +1,4 @@
-//! Endpoint `prov-scan` (PROTOCOL.md §2.8, §2.10, §10.6).
+//! Endpoint `prov-scan` (docs/protocol.md §2.8, §2.10, §10.6).
 
 use alloc::vec::Vec;
 

@@ -227,7 +227,7 @@ impl DeviceSession {
     /// A fresh session for replaying a recorded handshake byte for byte (the test vectors):
     /// like [`new`](Self::new), but a security 2 device uses its first b as drawn even when
     /// B, K or M would start with 0x00, instead of drawing again (the draw that makes the
-    /// stock Android app's stripped values equal the full ones, APPS.md §3). Compliant
+    /// stock Android app's stripped values equal the full ones, docs/apps.md §3). Compliant
     /// clients work either way; a real device should use `new` or `prepared`.
     pub fn for_replay(security: &DeviceSecurity) -> Self {
         let mut session = Self::new(security);

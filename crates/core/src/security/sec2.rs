@@ -52,7 +52,7 @@ pub(crate) enum BDraws {
     AsDrawn,
 }
 
-/// The proof M of a client that strips leading zeros (the Android app, APPS.md §3), with the
+/// The proof M of a client that strips leading zeros (the Android app, docs/apps.md §3), with the
 /// stripped K it used, when that differs from the compliant M.
 struct StrippedForm {
     m: Hash,
@@ -97,7 +97,7 @@ impl Draw {
 /// Device step 2 (§6.3): validates `S2SessionCmd0`, draws b (32 bytes of entropy per draw)
 /// and answers with MIN(B) and the salt, both exactly as the client must hash them.
 ///
-/// Accepts the stock apps' handshakes without any wire change (APPS.md §3): A may be shorter
+/// Accepts the stock apps' handshakes without any wire change (docs/apps.md §3): A may be shorter
 /// than 384 bytes (the apps send `MIN(A)`): it is left-padded for the arithmetic and u, and
 /// hashed into M and the device proof exactly as received. With
 /// [`BDraws::UntilNoLeadingZero`], b is drawn again while B, K or the expected M would start
@@ -179,7 +179,7 @@ fn record_first_draw(first: &Draw, short_a: bool) {
     );
 }
 
-/// The Android app's M (APPS.md §3): `H(H(N) XOR H(PAD(g)) ‖ H(I) ‖ MIN(s) ‖ A ‖ MIN(B) ‖
+/// The Android app's M (docs/apps.md §3): `H(H(N) XOR H(PAD(g)) ‖ H(I) ‖ MIN(s) ‖ A ‖ MIN(B) ‖
 /// MIN(K))`, A as it sent it (already minimal) and B as we sent it (already minimal). It
 /// differs from the compliant M only when the salt or K starts with 0x00.
 fn stripped_form(username: &[u8], salt: &[u8], a_wire: &[u8], draw: &Draw) -> Option<StrippedForm> {

@@ -1,4 +1,4 @@
-//! The device side of security 2 against the clients the stock apps are (APPS.md §3), with
+//! The device side of security 2 against the clients the stock apps are (docs/apps.md §3), with
 //! the b of the reference vectors injected: short A, short M, a K or M starting with 0x00,
 //! the draw of a new b, and the cap on draws.
 

@@ -90,7 +90,7 @@ pub enum ClientError {
         source: TransportError,
     },
     /// The device dropped the handshake: wrong PoP or password, or a security scheme mismatch
-    /// (PROTOCOL.md §3.3: handshake failures close the connection without a response).
+    /// (docs/protocol.md §3.3: handshake failures close the connection without a response).
     #[error("{}", rejected_text(step, *sec_ver))]
     HandshakeRejected {
         /// Which handshake message the device refused ("first" or "second").

@@ -1,6 +1,6 @@
 //! Choosing the security scheme from what the person asked for and what proto-ver offers.
 //!
-//! The rules (PROTOCOL.md §7 item 1, §8, §13, §14):
+//! The rules (docs/protocol.md §7 item 1, §8, §13, §14):
 //!
 //! * An explicit `--sec_ver` wins. Otherwise the device's `prov.sec_ver` is used; when the key
 //!   is absent (ESP-IDF v4.x) the capabilities decide like esp_prov: `no_sec` → 0, else 1.

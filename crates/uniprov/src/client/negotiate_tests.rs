@@ -1,4 +1,4 @@
-//! The negotiation table (PROTOCOL.md §7 item 1, §8, §13).
+//! The negotiation table (docs/protocol.md §7 item 1, §8, §13).
 
 #![allow(clippy::unwrap_used)]
 

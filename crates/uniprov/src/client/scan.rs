@@ -1,4 +1,4 @@
-//! Wi-Fi and Thread scans (PROTOCOL.md §10.6): a blocking start, the status, then the results
+//! Wi-Fi and Thread scans (docs/protocol.md §10.6): a blocking start, the status, then the results
 //! in pages that never reach past `result_count` (older firmware can crash on such requests).
 
 use tokio::time::Instant;

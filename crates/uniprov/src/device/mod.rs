@@ -1,5 +1,5 @@
 //! The device side: turns this machine into a device that esp_prov and the phone apps can
-//! provision (PROTOCOL.md §10, §11).
+//! provision (docs/protocol.md §10, §11).
 //!
 //! * [`network`]: the [`network::NetworkBackend`] trait (scan, connect, events, persist) and the
 //!   simulated radio.

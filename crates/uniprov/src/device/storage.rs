@@ -78,7 +78,7 @@ pub struct StoredThread {
     pub dataset: Secret<Vec<u8>>,
 }
 
-/// The security 2 credentials (PROTOCOL.md §6.2).
+/// The security 2 credentials (docs/protocol.md §6.2).
 #[derive(Debug)]
 pub struct StoredSec2 {
     /// SRP salt.

@@ -124,7 +124,7 @@ pub(crate) fn scrambler_u(a_padded: &[u8; LEN], b_padded: &[u8; LEN]) -> Hash {
 /// `M = H(H(N) XOR H(PAD(g)) ‖ H(I) ‖ s ‖ A ‖ B ‖ K)` with s, A and B exactly as they were on
 /// the wire (A: as the client sent it; B: MIN(B) as the device sent it; salt verbatim) and K
 /// the full 64-byte hash (§6.3); the device also checks a form with stripped salt and K
-/// (APPS.md §3), hence the slices.
+/// (docs/apps.md §3), hence the slices.
 pub(crate) fn client_proof(username: &[u8], salt: &[u8], a: &[u8], b: &[u8], k: &[u8]) -> Hash {
     hash(&[&hn_xor_hg(), &hash(&[username]), salt, a, b, k])
 }

@@ -1,4 +1,4 @@
-//! The radio-free part of the BLE client (PROTOCOL.md §9.2): which GATT service is the
+//! The radio-free part of the BLE client (docs/protocol.md §9.2): which GATT service is the
 //! provisioning service, and which characteristic serves which endpoint.
 //!
 //! Endpoints are found by the 0x2901 *Characteristic User Description* descriptor whose value is

@@ -1,4 +1,4 @@
-//! BLE mapping without a radio (PROTOCOL.md §9.2).
+//! BLE mapping without a radio (docs/protocol.md §9.2).
 
 #![allow(clippy::unwrap_used)]
 

@@ -1,4 +1,4 @@
-//! The BLE client (PROTOCOL.md §9.2).
+//! The BLE client (docs/protocol.md §9.2).
 //!
 //! [`mapping`] holds the radio-free logic and is always built; the btleplug transport
 //! [`BleClient`] needs the `ble` cargo feature (BlueZ over D-Bus: the `libdbus-1-dev` and

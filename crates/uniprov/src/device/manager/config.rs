@@ -42,7 +42,7 @@ pub struct ManagerConfig {
     /// (`CONFIG_EXAMPLE_RESET_PROV_MGR_ON_FAILURE`: `reset_sm_state_on_failure()` in its
     /// CRED_FAIL handler). GetStatus keeps reporting the failure until the next Apply, and the
     /// next SetConfig + Apply is accepted: the stock phone apps never send prov-ctrl, so this
-    /// is the only way a person can correct a wrong passphrase from the app (APPS.md §5).
+    /// is the only way a person can correct a wrong passphrase from the app (docs/apps.md §5).
     /// `false` keeps ESP's manager rule: FAIL until a ctrl reset.
     pub reset_on_failure: bool,
 }
@@ -87,7 +87,7 @@ impl ManagerConfig {
     }
 }
 
-/// Full provisioning or session-only (PROTOCOL.md §11).
+/// Full provisioning or session-only (docs/protocol.md §11).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     /// The classic service: everything stops after provisioning.

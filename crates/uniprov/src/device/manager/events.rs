@@ -6,7 +6,7 @@ use uniprov_core::messages::{
 };
 use uniprov_core::Secret;
 
-/// A provisioning event (PROTOCOL.md §10.1), for the application and `--events json`.
+/// A provisioning event (docs/protocol.md §10.1), for the application and `--events json`.
 ///
 /// Events never carry a passphrase or a dataset. Serialized as
 /// `{"event": "cred_recv", "ssid": "HomeNetwork"}`; the SSID is lossy UTF-8.

@@ -1,4 +1,4 @@
-//! The provisioning manager (ESP `wifi_prov_mgr` / `network_prov_mgr`, PROTOCOL.md §10, §11) as a
+//! The provisioning manager (ESP `wifi_prov_mgr` / `network_prov_mgr`, docs/protocol.md §10, §11) as a
 //! synchronous, deterministic state machine.
 //!
 //! Sans-IO: decoded requests, network events and the current time go in; responses,

@@ -1,4 +1,4 @@
-//! prov-scan: Wi-Fi and Thread scans (PROTOCOL.md §10.6).
+//! prov-scan: Wi-Fi and Thread scans (docs/protocol.md §10.6).
 
 use tokio::time::Instant;
 use uniprov_core::messages::{
@@ -212,7 +212,7 @@ enum Start {
     AlreadyRunning,
     /// A blocking start while a scan is running: answered when that scan finishes, with its
     /// outcome. ESP answers Success at once, and Android, which then asks ScanStatus exactly
-    /// once and needs `scan_finished` in that answer (APPS.md §5), would wait forever.
+    /// once and needs `scan_finished` in that answer (docs/apps.md §5), would wait forever.
     Join,
     /// A new scan, answered now.
     New,

@@ -1,4 +1,4 @@
-//! Thread: SetThreadConfig, ApplyThreadConfig, GetThreadStatus, attach outcome (PROTOCOL.md §10.7).
+//! Thread: SetThreadConfig, ApplyThreadConfig, GetThreadStatus, attach outcome (docs/protocol.md §10.7).
 
 use tokio::time::Instant;
 use uniprov_core::messages::{

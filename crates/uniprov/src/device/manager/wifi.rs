@@ -1,4 +1,4 @@
-//! Wi-Fi: SetConfig, ApplyConfig, GetStatus and the station events (PROTOCOL.md §10.2-§10.4).
+//! Wi-Fi: SetConfig, ApplyConfig, GetStatus and the station events (docs/protocol.md §10.2-§10.4).
 
 use tokio::time::Instant;
 use uniprov_core::messages::{

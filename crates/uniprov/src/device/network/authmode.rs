@@ -1,5 +1,5 @@
 //! Mapping the security features a Linux radio stack reports for an access point to the ESP-IDF
-//! authentication mode that scan results and GetStatus carry (PROTOCOL.md §2.6, §10.6).
+//! authentication mode that scan results and GetStatus carry (docs/protocol.md §2.6, §10.6).
 //!
 //! wpa_supplicant reports flags such as `[WPA2-PSK+SAE-CCMP]`, NetworkManager reports `WpaFlags`
 //! and `RsnFlags` bit sets; both backends reduce them to [`ApSecurity`] and call

@@ -1,4 +1,4 @@
-//! Thread operational datasets: MeshCoP TLV sequences (PROTOCOL.md §10.4, §10.7).
+//! Thread operational datasets: MeshCoP TLV sequences (docs/protocol.md §10.4, §10.7).
 //!
 //! network_provisioning hands the dataset to `otDatasetParseTlvs`, which rejects a malformed TLV
 //! sequence; the manager does the same check at Apply (§10.7: invalid → FAIL + DatasetInvalid).

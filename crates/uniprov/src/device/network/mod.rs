@@ -1,4 +1,4 @@
-//! Network backends: the radio the device provisions (PROTOCOL.md §10).
+//! Network backends: the radio the device provisions (docs/protocol.md §10).
 //!
 //! The provisioning manager never talks to a radio itself: it hands out
 //! [`Action`](super::manager::Action)s (connect, scan, persist, ...) and the device runtime carries
@@ -6,7 +6,8 @@
 //! Implementations:
 //!
 //! * [`sim::SimRadio`]: the simulated radio (`--radio sim`, the default), networks from a TOML file.
-//! * NetworkManager (D-Bus) and wpa_supplicant (control socket) backends, later, behind features.
+//! * `networkmanager` (D-Bus, cargo feature `networkmanager`) and `wpa_supplicant` (its
+//!   control socket): the Linux backends, chosen with `--radio` (see `linux`).
 //!
 //! # Contract
 //!

@@ -1,5 +1,5 @@
 //! SoftAP settings that do not depend on the daemon running the hotspot: the checks on the
-//! SSID (the service name) and the WPA2 key (`--service-key`), and the address (PROTOCOL.md §9.1:
+//! SSID (the service name) and the WPA2 key (`--service-key`), and the address (docs/protocol.md §9.1:
 //! SSID ≤ 32 bytes, WPA2-PSK with a key of 8..63 characters or open, device at 192.168.4.1).
 
 use std::net::Ipv4Addr;

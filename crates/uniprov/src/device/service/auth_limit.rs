@@ -1,4 +1,4 @@
-//! Online guessing limits for the handshake (PROTOCOL.md §7 item 3: ESP-IDF allows unlimited
+//! Online guessing limits for the handshake (docs/protocol.md §7 item 3: ESP-IDF allows unlimited
 //! online PoP / password guesses).
 //!
 //! A *failure* is a `SessionCmd1` refused because the proof did not verify (wrong PoP or

@@ -29,7 +29,7 @@ const EVENT_CAPACITY: usize = 256;
 /// Capacity of the request queue shared by the transports.
 const QUEUE_CAPACITY: usize = 64;
 /// Default idle-session timeout: long, because a person may sit on the phone app's password
-/// screen for minutes between the handshake and the first request (APPS.md §3). Before that, a
+/// screen for minutes between the handshake and the first request (docs/apps.md §3). Before that, a
 /// session only goes when the table is full and it is the least recently used one.
 pub const DEFAULT_SESSION_IDLE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 

@@ -3,7 +3,7 @@
 //!
 //! The default is long (15 minutes, [`DEFAULT_SESSION_IDLE_TIMEOUT`]): the phone apps have no
 //! keep-alive and a person may sit on the password screen for minutes between the handshake
-//! and the first encrypted request (APPS.md §3); closing that session makes the app fail. The
+//! and the first encrypted request (docs/apps.md §3); closing that session makes the app fail. The
 //! session table is bounded anyway (`max_sessions`, least recently used evicted when a new
 //! session needs the room), so the timeout is not what bounds memory; it only ends sessions
 //! that were abandoned while the table had room.

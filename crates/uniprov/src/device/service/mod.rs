@@ -1,6 +1,6 @@
 //! The device runtime: one task that owns the protocomm router, the provisioning manager, the
 //! network backend, the state directory and the custom endpoints, and serves every transport
-//! (PROTOCOL.md §1, §3, §10, §11).
+//! (docs/protocol.md §1, §3, §10, §11).
 //!
 //! ```text
 //!  HTTP ─┐                       ┌─ Protocomm (proto-ver, prov-session, decrypt/encrypt)
@@ -94,7 +94,7 @@ pub enum DeviceEvent {
         network: NetworkKind,
     },
     /// Failed handshakes (wrong PoP or password) put a peer, or everyone, into backoff: their
-    /// handshake requests are refused for a while ([`AuthLimits`], PROTOCOL.md §7 item 3).
+    /// handshake requests are refused for a while ([`AuthLimits`], docs/protocol.md §7 item 3).
     AuthBackoff(AuthBackoff),
 }
 

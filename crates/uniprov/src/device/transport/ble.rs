@@ -1,5 +1,9 @@
+<<<<<<< HEAD
 //! BLE GATT transport over BlueZ (cargo feature `ble`: the `bluer` crate for the adapter and
 //! advertising, the GATT application on D-Bus directly, [`gatt`]), PROTOCOL.md §9.2.
+=======
+//! BLE GATT transport over BlueZ (cargo feature `ble`, the `bluer` crate), docs/protocol.md §9.2.
+>>>>>>> main
 //!
 //! * One primary service (default `1775244d-…`, or configured); per endpoint one characteristic
 //!   with Read and Write (with response), UUID derived by [`uniprov_core::ble::gatt_table`], and a
@@ -20,7 +24,7 @@
 //!   refuses an empty `ManufacturerData` value. Re-registered after every disconnect.
 //! * **GAP Device Name** (0x2A00): bluetoothd serves the adapter's Alias there, so the transport
 //!   sets the Alias to the service name while it runs (Android shows the GAP name after a
-//!   connection, APPS.md §1) and restores it in [`BleTransport::stop`] (an Alias that was the
+//!   connection, docs/apps.md §1) and restores it in [`BleTransport::stop`] (an Alias that was the
 //!   system name is reset to follow it again).
 //! * **Answer deadline**: a request the manager has not answered within [`ANSWER_DEADLINE`]
 //!   (18 s; e.g. held by a slow scan) is refused, so the phone gets an ATT error well before its

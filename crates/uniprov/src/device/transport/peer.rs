@@ -1,4 +1,4 @@
-//! Who sent a request, as far as the guessing limits care (PROTOCOL.md §7 item 3).
+//! Who sent a request, as far as the guessing limits care (docs/protocol.md §7 item 3).
 //!
 //! HTTP requests carry the client's IP address. An IPv6 client is keyed by its /64 prefix (a
 //! single host usually owns a whole /64, so per-address keys would be free to rotate); an

@@ -1,4 +1,4 @@
-//! The apps' HTTP (APPS.md §4): `POST /<endpoint>` with `Content-type:
+//! The apps' HTTP (docs/apps.md §4): `POST /<endpoint>` with `Content-type:
 //! application/x-www-form-urlencoded`, `Accept: text/plain`, a keep-alive connection, and the
 //! cookies of every `Set-Cookie` sent back joined with `;` (Android's process-wide store).
 //! Written on a plain TCP socket so every header is the app's.

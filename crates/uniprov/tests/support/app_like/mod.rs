@@ -1,4 +1,4 @@
-//! Clients that behave like the stock ESP provisioning apps on the wire (APPS.md): their
+//! Clients that behave like the stock ESP provisioning apps on the wire (docs/apps.md): their
 //! security 2 arithmetic, quirks included (`srp`), their HTTP (`http`), their session and data
 //! phase (`session`), a whole provisioning (`provision`) and a handshake load (`stress`).
 //! None of it uses `uniprov-core`'s security code, so the two cannot share one mistake; only

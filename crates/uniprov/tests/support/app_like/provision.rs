@@ -1,4 +1,4 @@
-//! A whole provisioning the way the apps do it (APPS.md §2, §4, §5): `proto-ver` with body
+//! A whole provisioning the way the apps do it (docs/apps.md §2, §4, §5): `proto-ver` with body
 //! `ESP`, the security 2 handshake, one blocking scan (ScanStart, one ScanStatus, ScanResult
 //! pages of min(4, remaining)), SetConfig, Apply, then GetStatus on the app's schedule until
 //! Connected.

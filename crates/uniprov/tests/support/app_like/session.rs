@@ -1,7 +1,7 @@
 //! The apps' security 2 session: the handshake on `prov-session` and the patch-1 data phase
 //! (AES-256-GCM, IV = nonce[0..8] ‖ BE32(counter), one counter stepped after every encrypt
 //! and decrypt). Android starts the counter at the nonce's last four bytes, iOS at 1 whatever
-//! they say (APPS.md §3).
+//! they say (docs/apps.md §3).
 
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};

@@ -1,5 +1,5 @@
-//! The security 2 arithmetic of the stock apps (APPS.md §3), written from the description of
-//! the apps and PROTOCOL.md §6, independently of `uniprov-core`'s SRP: `num-bigint` (which
+//! The security 2 arithmetic of the stock apps (docs/apps.md §3), written from the description of
+//! the apps and docs/protocol.md §6, independently of `uniprov-core`'s SRP: `num-bigint` (which
 //! converts like Java's `BigInteger`) and `sha2`.
 //!
 //! * Android: salt, A, B, K and M1 go through a big integer and back, which drops leading

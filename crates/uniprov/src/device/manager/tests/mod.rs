@@ -1,4 +1,4 @@
-//! Manager tests: every rule of PROTOCOL.md §10 / §11 on a virtual clock.
+//! Manager tests: every rule of docs/protocol.md §10 / §11 on a virtual clock.
 //!
 //! Actions are compared as short strings (`"connect HomeNetwork"`, `"emit CredSuccess"`), since
 //! actions own secrets and are deliberately not `PartialEq`.

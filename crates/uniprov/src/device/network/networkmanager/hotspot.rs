@@ -1,6 +1,6 @@
 //! The SoftAP hotspot as NetworkManager settings, without D-Bus: what the hotspot is
 //! ([`HotspotConfig`]), the checks on its SSID and key, and the profile (`a{sa{sv}}`) that
-//! `AddAndActivateConnection2` receives. PROTOCOL.md §9.1: the SSID is the service name
+//! `AddAndActivateConnection2` receives. docs/protocol.md §9.1: the SSID is the service name
 //! (≤ 32 bytes), WPA2-PSK with the service key (8..63 characters) or open, the device at
 //! 192.168.4.1, where the phone apps and esp_prov look by default.
 

@@ -17,7 +17,7 @@
 //!      hands it to [`SoftAp::open_with`], which removes it again when the SoftAP ends; or an
 //!      existing one given with `--softap-interface`): like an ESP in AP+STA mode, the hotspot
 //!      stays up while the station connects, so the phone apps, which poll `GetStatus` over
-//!      the hotspot after Apply (APPS.md §4), read `Connected` with the IP address. Radios
+//!      the hotspot after Apply (docs/apps.md §4), read `Connected` with the IP address. Radios
 //!      that run both roles on one channel only (hwsim, brcmfmac) need the hotspot on the
 //!      home network's channel (`--softap-channel`). NetworkManager's periodic scans on the
 //!      disconnected station take the shared radio off the hotspot's channel for a moment, so

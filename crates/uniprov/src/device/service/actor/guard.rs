@@ -1,4 +1,4 @@
-//! The device task's hardening: online guessing limits on `prov-session` (PROTOCOL.md §7 item
+//! The device task's hardening: online guessing limits on `prov-session` (docs/protocol.md §7 item
 //! 3) and the idle-session timeout. The decisions live in the sans-IO
 //! [`AuthLimiter`](super::super::auth_limit::AuthLimiter) and
 //! [`IdleSessions`](super::super::idle::IdleSessions); this file feeds them and reports.
