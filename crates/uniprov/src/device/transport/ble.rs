@@ -1,9 +1,5 @@
-<<<<<<< HEAD
 //! BLE GATT transport over BlueZ (cargo feature `ble`: the `bluer` crate for the adapter and
-//! advertising, the GATT application on D-Bus directly, [`gatt`]), PROTOCOL.md §9.2.
-=======
-//! BLE GATT transport over BlueZ (cargo feature `ble`, the `bluer` crate), docs/protocol.md §9.2.
->>>>>>> main
+//! advertising, the GATT application on D-Bus directly, [`gatt`]), docs/protocol.md §9.2.
 //!
 //! * One primary service (default `1775244d-…`, or configured); per endpoint one characteristic
 //!   with Read and Write (with response), UUID derived by [`uniprov_core::ble::gatt_table`], and a
