@@ -17,7 +17,8 @@ pub struct BleArgs {
           value_parser = parse_uuid)]
     pub ble_service_uuid: Uuid128,
     /// Manufacturer data to advertise, hex, company id first (little-endian, as ESP-IDF's
-    /// `wifi_prov_scheme_ble_set_mfg_data`); trimmed to what fits beside the name.
+    /// `wifi_prov_scheme_ble_set_mfg_data`); trimmed to the 8 bytes that fit the advertisement
+    /// (company id included). A company id alone is not advertised (BlueZ refuses empty data).
     #[arg(long = "ble-mfg-data", value_name = "HEX", value_parser = parse_mfg_data)]
     pub ble_mfg_data: Option<MfgData>,
 }

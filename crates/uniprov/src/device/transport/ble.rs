@@ -1,4 +1,5 @@
-//! BLE GATT transport over BlueZ (cargo feature `ble`, the `bluer` crate), docs/protocol.md §9.2.
+//! BLE GATT transport over BlueZ (cargo feature `ble`: the `bluer` crate for the adapter and
+//! advertising, the GATT application on D-Bus directly, [`gatt`]), docs/protocol.md §9.2.
 //!
 //! * One primary service (default `1775244d-…`, or configured); per endpoint one characteristic
 //!   with Read and Write (with response), UUID derived by [`uniprov_core::ble::gatt_table`], and a
@@ -15,7 +16,8 @@
 //!   scan response (bluetoothd's layout), and the optional manufacturer data, which bluetoothd
 //!   puts into the advertising data: trimmed to the 8 bytes that fit there
 //!   ([`links::manufacturer_entry`]; ESP-IDF trims to what fits beside the name in its scan
-//!   response, §9.2). Re-registered after every disconnect.
+//!   response, §9.2). A company id without data bytes is left out, with a warning: bluetoothd
+//!   refuses an empty `ManufacturerData` value. Re-registered after every disconnect.
 //! * **GAP Device Name** (0x2A00): bluetoothd serves the adapter's Alias there, so the transport
 //!   sets the Alias to the service name while it runs (Android shows the GAP name after a
 //!   connection, docs/apps.md §1) and restores it in [`BleTransport::stop`] (an Alias that was the
@@ -23,17 +25,27 @@
 //! * **Answer deadline**: a request the manager has not answered within [`ANSWER_DEADLINE`]
 //!   (18 s; e.g. held by a slow scan) is refused, so the phone gets an ATT error well before its
 //!   30 s ATT timeout and bluetoothd's D-Bus call (25 s) never times out.
-//! * **GATT handles**: the service is registered at the fixed handle [`SERVICE_HANDLE`] (BlueZ's
-//!   `Handle` property), so its range does not move with whatever else registered first. The
-//!   order of the characteristics inside it is *not* fixed: bluer 0.17 answers bluetoothd's
-//!   `GetManagedObjects` from a hash map, and BlueZ 5.66 adds the characteristics in reply
-//!   order; fixing their handles too (`Handle` per characteristic) needs a BlueZ whose gatt-db
-//!   places an attribute by its handle (changed in 2024; 5.66 places it in the next free slot
-//!   of the service, so handles given out of order would break discovery). bluetoothd's GATT service carries Service
-//!   Changed and the Database Hash, which tell caching clients about a changed table. If
-//!   bluetoothd cannot place the service at its handle (another application holds the range)
-//!   it is registered where BlueZ puts it, with a warning. The handles are logged
-//!   (`BLE GATT handles`).
+//! * **GATT handles**: the whole attribute table is the same on every start (with the same
+//!   service UUID and custom endpoints), so a phone or a BlueZ central that cached it keeps
+//!   working after the device restarts, as with an ESP32's fixed table. The service declaration
+//!   is at [`SERVICE_HANDLE`] (0x0040, BlueZ's `Handle` property), then per endpoint, in
+//!   [`gatt_table`] order (ESP's: `prov-ctrl`, `prov-scan`, `prov-session`, `prov-config`,
+//!   `proto-ver`, then the custom endpoints in creation order), the characteristic declaration,
+//!   its value and its 0x2901 descriptor: 0x0041/0x0042/0x0043 for `prov-ctrl`, 0x0044/0x0045/
+//!   0x0046 for `prov-scan`, and so on (3 handles per endpoint, as NimBLE lays out ESP's).
+//!   How: BlueZ 5.66 (Debian 12) adds an application's characteristics and descriptors in the
+//!   order of the application's `GetManagedObjects` answer, each at the next free handle of
+//!   the service; a per-characteristic `Handle` is only honoured by the gatt-db of BlueZ 5.75
+//!   and later. bluer 0.17 answers `GetManagedObjects` through dbus-crossroads, from a hash map
+//!   (a different order in every process), so the transport exports the GATT application
+//!   itself ([`gatt`]): on a D-Bus connection of its own, with its own `GetManagedObjects` whose
+//!   answer lists the objects in table order, and `org.bluez.GattManager1.RegisterApplication`
+//!   / `UnregisterApplication`. bluer still does the adapter, Alias, advertising and device
+//!   events. If bluetoothd cannot place the service at its handle (another application holds
+//!   the range) it is registered where BlueZ puts it, with a warning; the characteristics then
+//!   still follow in the same order. The handles bluetoothd wrote back are logged
+//!   (`BLE GATT handles`). bluetoothd's GATT service carries Service Changed and the Database
+//!   Hash, which tell caching clients when a table did change (e.g. other custom endpoints).
 //! * Guessing limits: every request carries the client's Bluetooth address, so the online
 //!   guessing limit counts per BLE peer ([`super::Origin::Ble`]).
 //! * **Service Changed**: bluetoothd's own GATT database always contains the GATT service
@@ -41,29 +53,24 @@
 //!   `src/gatt-database.c`), so clients that cache attribute tables (iOS, §16) are told when the
 //!   table changes; the application need not add it.
 //!
-//! The bluer callbacks are one-line forwards into [`Shared`], which keeps its logic in
+//! The GATT calls ([`gatt`]) are one-line forwards into [`Shared`], which keeps its logic in
 //! [`links`].
 
+pub mod gatt;
 pub mod links;
 
 use std::collections::BTreeSet;
-use std::num::NonZeroU16;
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
 
 use bluer::adv::{Advertisement, AdvertisementHandle};
-use bluer::gatt::local::{
-    characteristic_control, descriptor_control, service_control, Application, ApplicationHandle,
-    Characteristic, CharacteristicControl, CharacteristicRead, CharacteristicWrite,
-    CharacteristicWriteMethod, Descriptor, DescriptorControl, DescriptorRead, ReqError, Service,
-    ServiceControl,
-};
 use bluer::{Adapter, Address, DeviceEvent, DeviceProperty, Uuid};
 use futures_util::StreamExt;
 use tokio::sync::Mutex;
 use tracing::{debug, info, warn};
-use uniprov_core::ble::{gatt_table, Uuid128, DEFAULT_SERVICE_UUID, USER_DESCRIPTION_UUID16};
+use uniprov_core::ble::{gatt_table, Uuid128, DEFAULT_SERVICE_UUID};
 
+use self::gatt::{GattApp, GattError};
 use self::links::{AccessError, Links, Peer, Write};
 use super::{ask_from, Origin, RequestQueue, TransportEvent};
 
@@ -111,21 +118,19 @@ pub enum BleError {
     /// BlueZ refused or failed.
     #[error("BlueZ: {0}")]
     Bluez(#[from] bluer::Error),
+    /// The D-Bus connection of the GATT application, or bluetoothd's answer on it, failed.
+    #[error("BlueZ GATT application: {0}")]
+    Dbus(#[from] dbus::Error),
 }
 
 /// The running transport; dropping it unregisters the application and the advertisement.
 pub struct BleTransport {
     shared: Arc<Shared>,
-    _app: ApplicationHandle,
+    /// `None` only while [`BleTransport::stop`] unregisters it.
+    app: Option<GattApp>,
     /// The adapter's Alias before the transport set it to the service name; `None` when it was
     /// the system name (restored by resetting it to "").
     previous_alias: Option<String>,
-}
-
-/// The assigned handles of one registration, read back from bluetoothd.
-struct HandleControls {
-    service: ServiceControl,
-    characteristics: Vec<(String, CharacteristicControl, DescriptorControl)>,
 }
 
 /// State shared by the GATT callbacks.
@@ -141,10 +146,10 @@ fn uuid(u: Uuid128) -> Uuid {
     Uuid::from_bytes(u.to_bytes())
 }
 
-fn req_error(e: AccessError) -> ReqError {
+fn gatt_error(e: AccessError) -> GattError {
     match e {
-        AccessError::InvalidOffset => ReqError::InvalidOffset,
-        AccessError::TooLong => ReqError::InvalidValueLength,
+        AccessError::InvalidOffset => GattError::InvalidOffset,
+        AccessError::TooLong => GattError::InvalidValueLength,
     }
 }
 
@@ -160,6 +165,15 @@ impl BleTransport {
             None => session.default_adapter().await?,
         };
         adapter.set_powered(true).await?;
+        if let Some(data) = &cfg.manufacturer_data {
+            if links::manufacturer_entry(data).is_none() {
+                warn!(
+                    len = data.len(),
+                    "manufacturer data not advertised: BlueZ cannot send a company id without \
+                     data bytes"
+                );
+            }
+        }
         let previous_alias = set_alias(&adapter, &cfg.device_name).await?;
         let shared = Arc::new(Shared {
             cfg,
@@ -170,10 +184,8 @@ impl BleTransport {
         });
         let names: Vec<(String, Uuid128)> =
             table.iter().map(|c| (c.name.clone(), c.uuid)).collect();
-        let fixed = NonZeroU16::new(SERVICE_HANDLE);
-        let (app, controls) = application(&shared, &names, fixed);
-        let (app, controls) = match shared.adapter.serve_gatt_application(app).await {
-            Ok(handle) => (handle, controls),
+        let app = match GattApp::register(&shared, &names, SERVICE_HANDLE).await {
+            Ok(app) => app,
             Err(e) => {
                 warn!(
                     error = %e,
@@ -181,17 +193,16 @@ impl BleTransport {
                     "bluetoothd cannot place the service at its fixed handle; letting it choose \
                      (the handles may change between restarts)"
                 );
-                let (app, controls) = application(&shared, &names, None);
-                match shared.adapter.serve_gatt_application(app).await {
-                    Ok(handle) => (handle, controls),
+                match GattApp::register(&shared, &names, 0).await {
+                    Ok(app) => app,
                     Err(e) => {
                         restore_alias(&shared.adapter, previous_alias).await;
-                        return Err(e.into());
+                        return Err(e);
                     }
                 }
             }
         };
-        log_handles(&controls).await;
+        log_handles(&app).await;
         if let Err(e) = shared.advertise().await {
             restore_alias(&shared.adapter, previous_alias).await;
             return Err(e.into());
@@ -203,16 +214,15 @@ impl BleTransport {
         );
         Ok(BleTransport {
             shared,
-            _app: app,
+            app: Some(app),
             previous_alias,
         })
     }
 
     /// Stops advertising and disconnects the connected clients, as ESP-IDF's protocomm does when
-    /// it stops the BLE transport; then the application is unregistered (the drop). BlueZ keeps
-    /// a client's link after the GATT application is gone otherwise, and that client's next
-    /// connect fails.
-    pub async fn stop(self) {
+    /// it stops the BLE transport; then the application is unregistered. BlueZ keeps a client's
+    /// link after the GATT application is gone otherwise, and that client's next connect fails.
+    pub async fn stop(mut self) {
         self.shared.adv.lock().await.take();
         let peers = self.shared.links().peers();
         for peer in peers {
@@ -230,6 +240,9 @@ impl BleTransport {
                 Ok(()) => debug!(peer = %addr, "BLE client disconnected at stop"),
                 Err(error) => warn!(peer = %addr, %error, "cannot disconnect the BLE client"),
             }
+        }
+        if let Some(app) = self.app.take() {
+            app.unregister().await;
         }
         restore_alias(&self.shared.adapter, self.previous_alias).await;
     }
@@ -261,111 +274,32 @@ async fn restore_alias(adapter: &Adapter, previous: Option<String>) {
     }
 }
 
-/// The GATT application: one primary service (at `handle`, or where BlueZ puts it) with one
-/// characteristic per endpoint in table order, each with its 0x2901 descriptor.
-fn application(
-    shared: &Arc<Shared>,
-    table: &[(String, Uuid128)],
-    handle: Option<NonZeroU16>,
-) -> (Application, HandleControls) {
-    let (service_ctl, service_handle) = service_control();
-    let mut characteristics = Vec::new();
-    let mut controls = Vec::new();
-    for (idx, (name, id)) in table.iter().enumerate() {
-        let (chr_ctl, chr_handle) = characteristic_control();
-        let (desc_ctl, desc_handle) = descriptor_control();
-        let mut chr = characteristic(shared, idx, name.clone(), *id);
-        chr.control_handle = chr_handle;
-        chr.descriptors[0].control_handle = desc_handle;
-        characteristics.push(chr);
-        controls.push((name.clone(), chr_ctl, desc_ctl));
-    }
-    let app = Application {
-        services: vec![Service {
-            uuid: uuid(shared.cfg.service_uuid),
-            handle,
-            primary: true,
-            characteristics,
-            control_handle: service_handle,
-            ..Default::default()
-        }],
-        ..Default::default()
-    };
-    let controls = HandleControls {
-        service: service_ctl,
-        characteristics: controls,
-    };
-    (app, controls)
-}
-
 /// Logs the handles bluetoothd assigned (it writes them back while registering; waits up to 1 s).
-async fn log_handles(controls: &HandleControls) {
-    let all_known = |c: &HandleControls| {
-        c.service.handle().is_ok()
-            && c.characteristics
-                .iter()
-                .all(|(_, ch, d)| ch.handle().is_ok() && d.handle().is_ok())
-    };
+async fn log_handles(app: &GattApp) {
     for _ in 0..20 {
-        if all_known(controls) {
+        let (service, chars) = app.handles();
+        if service != 0 && chars.iter().all(|(_, c, d)| *c != 0 && *d != 0) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let h = |r: bluer::Result<NonZeroU16>| {
-        r.map(|h| format!("0x{:04x}", h.get()))
-            .unwrap_or("?".into())
+    let h = |h: u16| {
+        if h == 0 {
+            "?".to_owned()
+        } else {
+            format!("0x{h:04x}")
+        }
     };
-    let table: Vec<String> = controls
-        .characteristics
+    let (service, chars) = app.handles();
+    let table: Vec<String> = chars
         .iter()
-        .map(|(name, ch, d)| format!("{name}={}/{}", h(ch.handle()), h(d.handle())))
+        .map(|(name, c, d)| format!("{name}={}/{}", h(*c), h(*d)))
         .collect();
     info!(
-        service = h(controls.service.handle()),
+        service = %h(service),
         characteristics = table.join(" "),
         "BLE GATT handles"
     );
-}
-
-fn characteristic(shared: &Arc<Shared>, idx: usize, name: String, id: Uuid128) -> Characteristic {
-    let (r, w) = (Arc::clone(shared), Arc::clone(shared));
-    let endpoint = name.clone();
-    Characteristic {
-        uuid: uuid(id),
-        read: Some(CharacteristicRead {
-            read: true,
-            fun: Box::new(move |req| {
-                let r = Arc::clone(&r);
-                Box::pin(async move { r.read(req.device_address, idx, req.offset) })
-            }),
-            ..Default::default()
-        }),
-        write: Some(CharacteristicWrite {
-            write: true,
-            method: CharacteristicWriteMethod::Fun(Box::new(move |value, req| {
-                let (w, ep) = (Arc::clone(&w), endpoint.clone());
-                Box::pin(async move {
-                    w.write(req.device_address, idx, ep, req.offset, value)
-                        .await
-                })
-            })),
-            ..Default::default()
-        }),
-        descriptors: vec![Descriptor {
-            uuid: uuid(Uuid128::from_uuid16(USER_DESCRIPTION_UUID16)),
-            read: Some(DescriptorRead {
-                read: true,
-                fun: Box::new(move |_req| {
-                    let v = name.clone().into_bytes();
-                    Box::pin(async move { Ok(v) })
-                }),
-                ..Default::default()
-            }),
-            ..Default::default()
-        }],
-        ..Default::default()
-    }
 }
 
 impl Shared {
@@ -375,8 +309,10 @@ impl Shared {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn read(&self, addr: Address, chr: usize, offset: u16) -> Result<Vec<u8>, ReqError> {
-        self.links().on_read(addr.0, chr, offset).map_err(req_error)
+    fn read(&self, addr: Address, chr: usize, offset: u16) -> Result<Vec<u8>, GattError> {
+        self.links()
+            .on_read(addr.0, chr, offset)
+            .map_err(gatt_error)
     }
 
     async fn write(
@@ -386,12 +322,12 @@ impl Shared {
         endpoint: String,
         offset: u16,
         value: Vec<u8>,
-    ) -> Result<(), ReqError> {
+    ) -> Result<(), GattError> {
         let peer: Peer = addr.0;
         let step = self
             .links()
             .on_write(peer, offset, value.len())
-            .map_err(req_error)?;
+            .map_err(gatt_error)?;
         let Write::Dispatch { session, opened } = step else {
             return Ok(());
         };
@@ -403,7 +339,7 @@ impl Shared {
                 .await
                 .is_err()
             {
-                return Err(ReqError::Failed);
+                return Err(GattError::Failed);
             }
             tokio::spawn(Arc::clone(&self).watch_disconnect(addr));
         }
@@ -418,7 +354,7 @@ impl Shared {
                     "no answer within {} s: refusing the request before the phone's ATT timeout",
                     ANSWER_DEADLINE.as_secs()
                 );
-                return Err(ReqError::Failed);
+                return Err(GattError::Failed);
             }
         };
         if self
@@ -427,7 +363,7 @@ impl Shared {
         {
             Ok(())
         } else {
-            Err(ReqError::Failed)
+            Err(GattError::Failed)
         }
     }
 

@@ -147,12 +147,17 @@ pub const ADV_DATA_FIXED: usize = 3 + 2 + 16;
 /// advertising data beside the flags and the service UUID: at most 8 bytes, company id included
 /// (31 − 21 − 2 bytes of AD header). ESP-IDF trims to what fits beside the name in its scan
 /// response (docs/protocol.md §9.2); BlueZ places the data in the advertisement, so the budget is
-/// that packet's. Split into bluer's `(company id, data)`; `None` without a company id.
+/// that packet's. Split into bluer's `(company id, data)`; `None` without a company id, and
+/// `None` for a company id alone: bluetoothd (5.66, `parse_manufacturer_data` in
+/// `src/advertising.c`) refuses a `ManufacturerData` entry with an empty value ("Failed to parse
+/// advertisement") and takes no 0xFF structure through `Data` either, so it cannot be sent.
 pub fn manufacturer_entry(data: &[u8]) -> Option<(u16, Vec<u8>)> {
     let room = ADV_DATA_MAX - ADV_DATA_FIXED - 2;
     let fits = &data[..data.len().min(room)];
     match fits {
-        [lo, hi, rest @ ..] => Some((u16::from_le_bytes([*lo, *hi]), rest.to_vec())),
+        [lo, hi, rest @ ..] if !rest.is_empty() => {
+            Some((u16::from_le_bytes([*lo, *hi]), rest.to_vec()))
+        }
         _ => None,
     }
 }

@@ -107,6 +107,14 @@ fn s9_2_manufacturer_data_is_trimmed_to_the_advertising_packet() {
         manufacturer_entry(&data[..8]),
         Some((0x0100, (2..8).collect()))
     );
-    assert_eq!(manufacturer_entry(&[0xe5, 0x02]), Some((0x02e5, vec![])));
+    assert_eq!(
+        manufacturer_entry(&[0xe5, 0x02]),
+        None,
+        "a company id alone: BlueZ refuses an empty ManufacturerData value"
+    );
+    assert_eq!(
+        manufacturer_entry(&[0xe5, 0x02, 7]),
+        Some((0x02e5, vec![7]))
+    );
     assert_eq!(manufacturer_entry(&[0xe5]), None, "no company id");
 }
