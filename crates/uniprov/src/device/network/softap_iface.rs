@@ -139,6 +139,42 @@ pub fn probe(station: &str) -> RadioRoles {
     }
 }
 
+/// A MAC address for the AP interface beside `station`: the station's with the locally
+/// administered bit set and the last byte changed, the first such address no interface of this
+/// machine has. `None` when the station's address cannot be read (iw then copies it).
+fn own_address(station: &str) -> Option<String> {
+    let station_addr = std::fs::read_to_string(format!("/sys/class/net/{station}/address")).ok()?;
+    let taken: Vec<String> = std::fs::read_dir("/sys/class/net")
+        .map(|dir| {
+            dir.flatten()
+                .filter_map(|e| std::fs::read_to_string(e.path().join("address")).ok())
+                .map(|a| a.trim().to_ascii_lowercase())
+                .collect()
+        })
+        .unwrap_or_default();
+    ap_address(station_addr.trim(), &taken)
+}
+
+/// The AP address for a station address `aa:bb:cc:dd:ee:ff`, avoiding `taken`.
+fn ap_address(station: &str, taken: &[String]) -> Option<String> {
+    let mut bytes = [0u8; 6];
+    let mut parts = station.split(':');
+    for b in &mut bytes {
+        *b = u8::from_str_radix(parts.next()?, 16).ok()?;
+    }
+    if parts.next().is_some() {
+        return None;
+    }
+    // Locally administered, unicast.
+    bytes[0] = (bytes[0] | 0x02) & !0x01;
+    let last = bytes[5];
+    (1..=255u8).find_map(|flip| {
+        bytes[5] = last ^ flip;
+        let text = bytes.map(|b| format!("{b:02x}")).join(":");
+        (!taken.contains(&text)).then_some(text)
+    })
+}
+
 /// An AP interface this process created; removed by [`ApInterface::remove`] or on drop.
 #[derive(Debug)]
 pub struct ApInterface {
@@ -167,8 +203,16 @@ impl ApInterface {
             station: station.to_owned(),
             why,
         };
+        let mut args = vec!["dev", station, "interface", "add", &name, "type", "__ap"];
+        // mac80211 refuses to bring up an AP interface with the address of the running
+        // station on the same radio (ENOTUNIQ: wpa_supplicant then "couldn't grab" it), and
+        // `interface add` copies the station's address: give the AP one of its own.
+        let addr = own_address(station);
+        if let Some(addr) = &addr {
+            args.extend(["addr", addr.as_str()]);
+        }
         let output = Command::new("iw")
-            .args(["dev", station, "interface", "add", &name, "type", "__ap"])
+            .args(&args)
             .output()
             .map_err(|e| error(e.to_string()))?;
         if !output.status.success() {
@@ -211,6 +255,24 @@ impl Drop for ApInterface {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ap_gets_its_own_locally_administered_address() {
+        let taken = vec![
+            "02:00:00:00:01:00".to_owned(),
+            "02:00:00:00:01:01".to_owned(),
+        ];
+        assert_eq!(
+            ap_address("02:00:00:00:01:00", &taken).as_deref(),
+            Some("02:00:00:00:01:02")
+        );
+        assert_eq!(
+            ap_address("b8:27:eb:12:34:56", &[]).as_deref(),
+            Some("ba:27:eb:12:34:57")
+        );
+        assert_eq!(ap_address("not a mac", &[]), None);
+        assert_eq!(ap_address("02:00:00:00:01", &[]), None);
+    }
 
     const HWSIM: &str = "Wiphy phy1
 \tmax # scan SSIDs: 255
