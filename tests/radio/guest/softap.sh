@@ -8,8 +8,8 @@
 #   passphrase fails with the hotspot still up, the right one provisions; the client polls
 #   GetStatus over the hotspot after Apply, as the apps do, and reads Connected with the IP
 #   address; the device ends, the hotspot and uap0 are gone, the station is on the lab AP.
-#   With RETRY_WITHOUT_RESET=1 (needs "reset on failure" in the manager) the corrected
-#   passphrase follows the wrong one without prov-ctrl reset, as the apps do.
+#   The corrected passphrase follows the wrong one without prov-ctrl reset, as the apps do (the
+#   device resets itself after a failure); RETRY_WITHOUT_RESET=0 sends `ctrl reset` first.
 # Phase 2, one interface (--softap-interface wlan1: hotspot, then station): an open hotspot; the
 #   device warns that the apps will show a failure; the phone joins and sends the credentials;
 #   the hotspot still serves a status poll 2 s after Apply (Android's first poll), then goes down
@@ -71,7 +71,7 @@ grep -q "$SSID" /tmp/client.out || fail "scan result has $SSID"
 t=$(now); client provision --ssid "$SSID" --passphrase wrong-passphrase-1; rc=$?
 check "wrong passphrase: exit status 5 (the hotspot stayed up)" test $rc = 5
 echo "T wrong passphrase $(since "$t")s"
-if [ "${RETRY_WITHOUT_RESET:-0}" = 1 ]; then
+if [ "${RETRY_WITHOUT_RESET:-1}" = 1 ]; then
   echo "   (no prov-ctrl reset: the device resets itself after the failed attempt)"
 else
   check "ctrl reset after AuthError" client ctrl reset

@@ -3,7 +3,8 @@
 //!
 //! The answer comes from the driver's *valid interface combinations* as nl80211 reports them
 //! (`iw phy PHY info`): one combination must allow a `managed` and an `AP` interface at once.
-//! Such a radio gets a second interface, `iw dev STATION interface add uapN type __ap`, removed
+//! Such a radio gets a second interface, `iw dev STATION interface add uapN type __ap addr MAC`
+//! (an address of its own: mac80211 refuses an AP with the station's address), removed
 //! again when the SoftAP ends ([`ApInterface::remove`], and on drop for every other exit path).
 //! Many radios (hwsim, brcmfmac, most USB dongles' drivers) allow both only on **one channel**
 //! (`#channels <= 1`): the hotspot then has to be on the home network's channel.
