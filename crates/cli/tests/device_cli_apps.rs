@@ -197,10 +197,8 @@ async fn poll_until_settled(c: &mut client::Client<HttpClient>) -> WifiStatus {
         .expect("status settled")
 }
 
-#[tokio::test]
-async fn a_wrong_passphrase_is_corrected_without_prov_ctrl_unless_turned_off() {
-    let state = tempfile::tempdir().expect("tempdir");
-    let mut device = Device::spawn(state.path(), &[]);
+/// A session on `device` whose first attempt failed with a wrong passphrase (AuthError read).
+async fn failed_attempt(device: &mut Device) -> client::Client<HttpClient> {
     let mut c = client::http(device.addr().await).await;
     c.handshake(client::sec2("wifiprov", PASSWORD, Sec2Patch::V1))
         .await
@@ -210,6 +208,14 @@ async fn a_wrong_passphrase_is_corrected_without_prov_ctrl_unless_turned_off() {
         poll_until_settled(&mut c).await,
         WifiStatus::Failed(WifiFailReason::AuthError)
     );
+    c
+}
+
+#[tokio::test]
+async fn a_wrong_passphrase_is_corrected_without_prov_ctrl_unless_turned_off() {
+    let state = tempfile::tempdir().expect("tempdir");
+    let mut device = Device::spawn(state.path(), &[]);
+    let mut c = failed_attempt(&mut device).await;
     assert_eq!(
         c.send_credentials("HomeNetwork", "password123").await,
         (Status::Success, Status::Success)
@@ -227,15 +233,7 @@ async fn a_wrong_passphrase_is_corrected_without_prov_ctrl_unless_turned_off() {
     std::fs::write(&config, "reset-on-failure = false\n").expect("config");
     let config = config.to_str().expect("utf-8 path");
     let mut device = Device::spawn(&state.path().join("state"), &["--config", config]);
-    let mut c = client::http(device.addr().await).await;
-    c.handshake(client::sec2("wifiprov", PASSWORD, Sec2Patch::V1))
-        .await
-        .expect("handshake");
-    c.send_credentials("HomeNetwork", "password124").await;
-    assert_eq!(
-        poll_until_settled(&mut c).await,
-        WifiStatus::Failed(WifiFailReason::AuthError)
-    );
+    let mut c = failed_attempt(&mut device).await;
     assert_eq!(
         c.send_credentials("HomeNetwork", "password123").await,
         (Status::Success, Status::InternalError)
