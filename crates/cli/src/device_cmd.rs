@@ -290,7 +290,7 @@ pub async fn run(args: DeviceArgs) -> anyhow::Result<ExitCode> {
         bail!("--events writes to stdout, which the console transport owns: use --serial");
     }
     let state_dir = args.state_dir.clone().or_else(storage::default_state_dir);
-    let secret = security::configure(&args, state_dir.as_deref())?;
+    let secret = security::configure(&args)?;
     let service_name = args
         .service_name
         .clone()
@@ -366,11 +366,12 @@ fn builder(
         allow(unused_variables)
     )]
     service_name: &str,
-    device: uniprov::core::security::DeviceSecurity,
+    device: security::DeviceSide,
     state_dir: Option<PathBuf>,
     backend: Arc<dyn NetworkBackend>,
 ) -> anyhow::Result<DeviceBuilder> {
-    let mut b = DeviceBuilder::new(device)
+    let mut b = device
+        .builder()
         .network(match args.network {
             NetworkArg::Wifi => NetworkKind::Wifi,
             NetworkArg::Thread => NetworkKind::Thread,

@@ -20,8 +20,7 @@ use std::time::Duration;
 use rand::{Rng, SeedableRng};
 use tokio::time::Instant;
 use uniprov::core::messages::WifiStatus;
-use uniprov::core::security::{generate_sec2_credentials, Sec2Patch};
-use uniprov::core::Entropy;
+use uniprov::core::security::{sec2_verifier, Sec2Patch};
 use uniprov::device::storage::StateDir;
 
 const LANES: usize = 4;
@@ -37,17 +36,6 @@ fn runs() -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100)
-}
-
-/// Feeds a stored salt back as the "random" salt, to recompute a verifier.
-struct Replay<'a>(&'a [u8]);
-
-impl Entropy for Replay<'_> {
-    fn fill(&mut self, dest: &mut [u8]) {
-        for (d, s) in dest.iter_mut().zip(self.0.iter().cycle()) {
-            *d = *s;
-        }
-    }
 }
 
 /// What the state directory holds: the Wi-Fi network index and the sec2 password index.
@@ -72,13 +60,8 @@ fn load(dir: &Path) -> (Option<usize>, Option<usize>) {
             PASSWORDS
                 .iter()
                 .position(|pw| {
-                    let again = generate_sec2_credentials(
-                        b"wifiprov",
-                        pw.as_bytes(),
-                        s.salt.len(),
-                        &mut Replay(&s.salt),
-                    );
-                    again.verifier.expose() == s.verifier.expose()
+                    let again = sec2_verifier(b"wifiprov", pw.as_bytes(), &s.salt);
+                    again.expose() == s.verifier.expose()
                 })
                 .expect("sec2.json holds the verifier of one of the passwords")
         });

@@ -45,7 +45,7 @@ pub(super) fn check(args: &DeviceArgs) -> anyhow::Result<String> {
     super::builder(
         args,
         &service_name,
-        uniprov::core::security::DeviceSecurity::Sec0,
+        super::security::DeviceSide::Given(uniprov::core::security::DeviceSecurity::Sec0),
         None,
         backend,
     )?;

@@ -1,17 +1,13 @@
 //! The security scheme from the command line, and what the QR code / banner may show of it.
 
-use std::path::Path;
-
 use anyhow::{bail, Context};
 use uniprov::core::security::{generate_sec2_credentials, DeviceSecurity, Sec2Patch};
 use uniprov::core::{Entropy, Secret};
-use uniprov::device::storage::StateDir;
+use uniprov::device::service::DeviceBuilder;
+use uniprov::device::storage::SEC2_SALT_LEN;
 use uniprov::entropy::OsEntropy;
 
 use super::{DeviceArgs, NetworkArg};
-
-/// Salt length of generated security 2 credentials (esp_prov's default).
-const SALT_LEN: usize = 16;
 
 /// What a client needs to know to connect (printed in the QR code, as ESP examples do).
 #[derive(Debug)]
@@ -28,20 +24,46 @@ pub(super) enum Shown {
     },
 }
 
+/// The device's security, as the builder takes it.
+pub(super) enum DeviceSide {
+    /// Fixed for this run (given, or made from a random password).
+    Given(DeviceSecurity),
+    /// Security 2 from a given password: the library keeps the salt in the state directory,
+    /// so it stays stable across restarts ([`DeviceBuilder::with_sec2_password`]).
+    Sec2Password {
+        username: String,
+        password: Secret<String>,
+        patch: Sec2Patch,
+    },
+}
+
+impl DeviceSide {
+    /// A device builder with this security.
+    pub(super) fn builder(self) -> DeviceBuilder {
+        match self {
+            DeviceSide::Given(security) => DeviceBuilder::new(security),
+            DeviceSide::Sec2Password {
+                username,
+                password,
+                patch,
+            } => DeviceBuilder::with_sec2_password(username, password, patch),
+        }
+    }
+}
+
 /// The device's security and what may be shown of it.
 pub(super) struct Configured {
-    pub(super) device: DeviceSecurity,
+    pub(super) device: DeviceSide,
     pub(super) shown: Shown,
 }
 
-/// Builds the security scheme; generated security 2 credentials are kept in the state
-/// directory so the salt stays stable across restarts.
-pub(super) fn configure(args: &DeviceArgs, state_dir: Option<&Path>) -> anyhow::Result<Configured> {
+/// Builds the security scheme.
+pub(super) fn configure(args: &DeviceArgs) -> anyhow::Result<Configured> {
     match args.sec_ver {
         0 => {
             tracing::warn!("*** SECURITY 0: NO ENCRYPTION, NO AUTHENTICATION. Anyone in range can read the Wi-Fi passphrase and provision this device. ***");
             Ok(Configured {
-                device: DeviceSecurity::Sec0,
+                device: DeviceSide::Given(DeviceSecurity::Sec0),
                 shown: Shown::Sec0,
             })
         }
@@ -55,19 +77,19 @@ pub(super) fn configure(args: &DeviceArgs, state_dir: Option<&Path>) -> anyhow::
                 tracing::warn!("security 1 without a PoP: anyone in range can provision this device (pass --pop)");
             }
             Ok(Configured {
-                device: DeviceSecurity::Sec1 {
+                device: DeviceSide::Given(DeviceSecurity::Sec1 {
                     pop: pop.as_ref().map(|p| Secret::new(p.as_bytes().to_vec())),
-                },
+                }),
                 shown: Shown::Sec1 {
                     pop: pop.map(Secret::new),
                 },
             })
         }
-        _ => sec2(args, state_dir),
+        _ => sec2(args),
     }
 }
 
-fn sec2(args: &DeviceArgs, state_dir: Option<&Path>) -> anyhow::Result<Configured> {
+fn sec2(args: &DeviceArgs) -> anyhow::Result<Configured> {
     let patch = if args.sec_patch_ver == 1 {
         Sec2Patch::V1
     } else {
@@ -83,11 +105,11 @@ fn sec2(args: &DeviceArgs, state_dir: Option<&Path>) -> anyhow::Result<Configure
         }
         check_salt(&salt)?;
         return Ok(Configured {
-            device: DeviceSecurity::Sec2 {
+            device: DeviceSide::Given(DeviceSecurity::Sec2 {
                 salt,
                 verifier,
                 patch,
-            },
+            }),
             shown: Shown::Sec2 {
                 username,
                 password: args.sec2_pwd.as_ref().map(|p| Secret::new(p.0.clone())),
@@ -104,48 +126,28 @@ fn sec2(args: &DeviceArgs, state_dir: Option<&Path>) -> anyhow::Result<Configure
             (random_password(), false)
         }
     };
-    let dir = match state_dir.filter(|_| given) {
-        Some(path) => Some(StateDir::open(path).context("opening the state directory")?),
-        None => None,
-    };
-    let stored = match &dir {
-        Some(dir) => dir
-            .load_sec2()
-            .context("reading the stored sec2 credentials")?,
-        None => None,
-    };
-    // A state directory from before this check may hold a salt starting with 0x00: replace
-    // it (the device makes a new salt and verifier from the same password; clients that
-    // log in with the password notice nothing, a verifier copied elsewhere must be redone).
-    let stored = stored.filter(|s| {
-        let usable = s.salt.first().is_some_and(|&b| b != 0);
-        if !usable {
-            tracing::warn!(
-                "the stored security 2 salt starts with 0x00, with which the Android app and esp_prov can never log in: generating a new salt and verifier"
-            );
+    let device = if given {
+        // The library keeps the salt in the state directory across restarts.
+        DeviceSide::Sec2Password {
+            username: username.clone(),
+            password: password.duplicate(),
+            patch,
         }
-        usable
-    });
-    let user = username.as_bytes();
-    let pwd = password.expose().as_bytes();
-    let creds = match &stored {
-        // Same salt as before: the verifier only changes when the password does.
-        Some(s) => generate_sec2_credentials(user, pwd, s.salt.len(), &mut Replay(&s.salt)),
-        None => generate_sec2_credentials(user, pwd, SALT_LEN, &mut OsEntropy),
-    };
-    let unchanged = stored
-        .as_ref()
-        .is_some_and(|s| s.salt == creds.salt && s.verifier.expose() == creds.verifier.expose());
-    if let (Some(dir), false) = (&dir, unchanged) {
-        dir.store_sec2(&creds.salt, &creds.verifier)
-            .context("storing the sec2 credentials")?;
-    }
-    Ok(Configured {
-        device: DeviceSecurity::Sec2 {
+    } else {
+        let creds = generate_sec2_credentials(
+            username.as_bytes(),
+            password.expose().as_bytes(),
+            SEC2_SALT_LEN,
+            &mut OsEntropy,
+        );
+        DeviceSide::Given(DeviceSecurity::Sec2 {
             salt: creds.salt,
             verifier: creds.verifier,
             patch,
-        },
+        })
+    };
+    Ok(Configured {
+        device,
         shown: Shown::Sec2 {
             username,
             password: Some(password),
@@ -176,17 +178,6 @@ pub(super) fn check_salt(salt: &[u8]) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-/// Feeds back a stored salt as the "random" bytes of the salt generator.
-struct Replay<'a>(&'a [u8]);
-
-impl Entropy for Replay<'_> {
-    fn fill(&mut self, dest: &mut [u8]) {
-        for (d, s) in dest.iter_mut().zip(self.0.iter().cycle()) {
-            *d = *s;
-        }
-    }
 }
 
 /// Ten characters without look-alikes.
@@ -222,7 +213,7 @@ mod tests {
                 dest.fill(0);
             }
         }
-        let creds = generate_sec2_credentials(b"wifiprov", b"pwd", SALT_LEN, &mut Zeros);
+        let creds = generate_sec2_credentials(b"wifiprov", b"pwd", SEC2_SALT_LEN, &mut Zeros);
         assert_ne!(creds.salt[0], 0);
         for _ in 0..256 {
             let creds = generate_sec2_credentials(b"u", b"p", 4, &mut OsEntropy);

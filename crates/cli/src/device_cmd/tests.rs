@@ -136,7 +136,7 @@ fn reset_on_failure_is_on_by_default_and_the_last_flag_wins() {
 #[test]
 fn the_printed_commands_show_the_thread_default_username() {
     let args = parse(&["--network", "thread", "--sec2-pwd", "pw-for-test"]).expect("parse");
-    let configured = security::configure(&args, None).expect("security");
+    let configured = security::configure(&args).expect("security");
     let command = banner::client_security(&configured.shown, "uniprov", false);
     assert!(command.contains("--sec2-username threadprov"), "{command}");
     let esp = banner::client_security(&configured.shown, "esp_prov", false);

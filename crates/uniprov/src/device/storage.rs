@@ -21,7 +21,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
-use uniprov_core::Secret;
+use uniprov_core::security::{generate_sec2_credentials, sec2_verifier, Sec2Credentials};
+use uniprov_core::{Entropy, Secret};
 
 #[cfg(test)]
 #[path = "storage_tests.rs"]
@@ -30,6 +31,9 @@ mod tests;
 const WIFI_FILE: &str = "wifi.json";
 const THREAD_FILE: &str = "thread.json";
 const SEC2_FILE: &str = "sec2.json";
+
+/// Salt length of generated security 2 credentials (esp_prov's default).
+pub const SEC2_SALT_LEN: usize = 16;
 
 /// A state directory failure.
 #[derive(Debug, thiserror::Error)]
@@ -208,6 +212,46 @@ impl StateDir {
             verifier: hex::encode(verifier.expose()),
         });
         self.write(SEC2_FILE, &file.0)
+    }
+
+    /// The security 2 credentials of `username` / `password` with the salt kept here: the
+    /// stored salt when there is one, a new salt of [`SEC2_SALT_LEN`] bytes from `entropy`
+    /// otherwise; stored when they changed (first start, new password). So the salt stays the
+    /// same across restarts and the verifier only changes with the password.
+    ///
+    /// A stored salt starting with 0x00 (written before such salts were refused) is replaced,
+    /// with a warning: the Android app and esp_prov strip leading zero bytes of the salt and
+    /// could never log in (docs/apps.md §3, §6.2). Clients that log in with the password notice
+    /// nothing; a verifier copied elsewhere must be redone.
+    pub fn sec2_credentials(
+        &self,
+        username: &[u8],
+        password: &[u8],
+        entropy: &mut dyn Entropy,
+    ) -> Result<Sec2Credentials, StorageError> {
+        let stored = self.load_sec2()?.filter(|s| {
+            let usable = s.salt.first().is_some_and(|&b| b != 0);
+            if !usable {
+                tracing::warn!(
+                    "the stored security 2 salt starts with 0x00, with which the Android app and esp_prov can never log in: generating a new salt and verifier"
+                );
+            }
+            usable
+        });
+        let credentials = match &stored {
+            Some(s) => Sec2Credentials {
+                salt: s.salt.clone(),
+                verifier: sec2_verifier(username, password, &s.salt),
+            },
+            None => generate_sec2_credentials(username, password, SEC2_SALT_LEN, entropy),
+        };
+        let unchanged = stored
+            .as_ref()
+            .is_some_and(|s| s.verifier.expose() == credentials.verifier.expose());
+        if !unchanged {
+            self.store_sec2(&credentials.salt, &credentials.verifier)?;
+        }
+        Ok(credentials)
     }
 
     /// Removes the stored Wi-Fi credentials and Thread dataset (not the sec2 credentials).

@@ -149,3 +149,46 @@ fn default_dir_follows_root_and_xdg() {
     assert_eq!(StateDirEnv::default().state_dir(), None);
     assert!(default_state_dir().is_some() || std::env::var_os("HOME").is_none());
 }
+
+#[test]
+fn sec2_credentials_keep_the_salt_and_follow_the_password() {
+    let (_tmp, state) = dir();
+    let mut os = crate::entropy::OsEntropy;
+    let first = state
+        .sec2_credentials(b"wifiprov", b"pw-one", &mut os)
+        .expect("first");
+    assert_eq!(first.salt.len(), SEC2_SALT_LEN);
+    assert_ne!(first.salt[0], 0);
+    let stored = state.load_sec2().expect("load").expect("stored");
+    assert_eq!(stored.salt, first.salt);
+    assert_eq!(stored.verifier.expose(), first.verifier.expose());
+
+    let again = state
+        .sec2_credentials(b"wifiprov", b"pw-one", &mut os)
+        .expect("again");
+    assert_eq!(again.salt, first.salt);
+    assert_eq!(again.verifier.expose(), first.verifier.expose());
+
+    let changed = state
+        .sec2_credentials(b"wifiprov", b"pw-two", &mut os)
+        .expect("new password");
+    assert_eq!(changed.salt, first.salt);
+    assert_ne!(changed.verifier.expose(), first.verifier.expose());
+    let stored = state.load_sec2().expect("load").expect("stored");
+    assert_eq!(stored.verifier.expose(), changed.verifier.expose());
+}
+
+#[test]
+fn a_stored_sec2_salt_starting_with_zero_is_replaced() {
+    let (_tmp, state) = dir();
+    state
+        .store_sec2(&[0, 1, 2, 3], &Secret::new(vec![5]))
+        .expect("store");
+    let creds = state
+        .sec2_credentials(b"wifiprov", b"pw", &mut crate::entropy::OsEntropy)
+        .expect("credentials");
+    assert_ne!(creds.salt[0], 0);
+    let stored = state.load_sec2().expect("load").expect("stored");
+    assert_eq!(stored.salt, creds.salt);
+    assert_ne!(stored.verifier.expose(), &vec![5u8]);
+}

@@ -1,28 +1,30 @@
 //! [`DeviceBuilder`]: everything ESP lets an application set before `start_provisioning`.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{broadcast, mpsc, watch};
+use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 use uniprov_core::messages::NetworkKind;
 use uniprov_core::proto_ver::AppInfo;
 use uniprov_core::protocomm::{EndpointKind, Protocomm};
-use uniprov_core::security::DeviceSecurity;
-use uniprov_core::Entropy;
+use uniprov_core::security::{generate_sec2_credentials, DeviceSecurity, Sec2Patch};
+use uniprov_core::{Entropy, Secret};
 
-use super::actor::{Actor, Internal};
+use super::actor::Actor;
 use super::auth_limit::AuthLimits;
-use super::effects::{backend_worker, BackendOp};
+use super::effects::{backend_worker, BackendOp, Internal};
 use super::handle::{DeviceHandle, Shared};
-use super::{endpoint, transports, version, DeviceEvent, EndpointHandler};
+use super::{endpoint, version, DeviceEvent, EndpointHandler, StartError};
 use crate::device::manager::{AutoStop, Manager, ManagerConfig, Mode};
 use crate::device::network::sim::SimRadio;
-use crate::device::network::{NetworkBackend, NetworkError};
-use crate::device::storage::{StateDir, StorageError};
-use crate::device::transport::{ConsoleConfig, HttpConfig, TransportEvent};
-use crate::entropy::OsEntropy;
+use crate::device::network::{NetworkBackend, NetworkEvent};
+use crate::device::storage::{StateDir, StorageError, SEC2_SALT_LEN};
+use crate::device::transport::{OpenContext, TransportEvent, TransportSpec};
+use crate::entropy::{OsEntropy, SharedEntropy};
 
 /// Capacity of the event channel; a subscriber that falls further behind loses the oldest.
 const EVENT_CAPACITY: usize = 256;
@@ -32,40 +34,6 @@ const QUEUE_CAPACITY: usize = 64;
 /// screen for minutes between the handshake and the first request (docs/apps.md §3). Before that, a
 /// session only goes when the table is full and it is the least recently used one.
 pub const DEFAULT_SESSION_IDLE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
-
-/// A transport the device serves.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum TransportSpec {
-    /// An HTTP server (§9.1). Its `max_tracked_sessions` is set to the device's
-    /// [`DeviceBuilder::max_sessions`].
-    Http(HttpConfig),
-    /// A console (§9.3).
-    Console {
-        /// Line limit and echo.
-        config: ConsoleConfig,
-        /// Where the console lines come from.
-        io: ConsoleIo,
-    },
-    /// A BLE GATT server over BlueZ (§9.2). Its custom endpoints are the device's declared
-    /// endpoints (whatever the config lists is replaced), in declaration order.
-    #[cfg(all(target_os = "linux", feature = "ble"))]
-    Ble(crate::device::transport::ble::BleConfig),
-}
-
-/// Where a console transport reads and writes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConsoleIo {
-    /// This process's standard input and output (nothing else may write to stdout).
-    Stdio,
-    /// A serial port, 8N1.
-    Serial {
-        /// Device path (`/dev/ttyUSB0`).
-        path: String,
-        /// Baud rate.
-        baud: u32,
-    },
-}
 
 /// What to do at start when the state directory holds proven credentials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -80,34 +48,9 @@ pub enum OnStoredCredentials {
     Forget,
 }
 
-/// Why the device did not start.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    /// The state directory could not be opened or read.
-    #[error("state directory: {0}")]
-    Storage(#[from] StorageError),
-    /// The network backend failed (forgetting credentials).
-    #[error(transparent)]
-    Network(#[from] NetworkError),
-    /// A transport could not be opened.
-    #[error("cannot open {target}: {source}")]
-    Transport {
-        /// The address or port.
-        target: String,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// A custom endpoint name is empty, reserved or given twice.
-    #[error("invalid custom endpoint name {0:?}")]
-    Endpoint(String),
-    /// An application label is empty, `"prov"` or given twice (§8).
-    #[error("invalid app info label {0:?}")]
-    AppInfo(String),
-}
-
 /// The device's configuration; [`start`](Self::start) runs it.
 pub struct DeviceBuilder {
-    security: DeviceSecurity,
+    security: Security,
     manager: ManagerConfig,
     apps: Vec<AppInfo>,
     endpoints: Vec<(String, Option<EndpointHandler>)>,
@@ -146,7 +89,7 @@ impl DeviceBuilder {
     pub fn new(security: DeviceSecurity) -> Self {
         let (events, _) = broadcast::channel(EVENT_CAPACITY);
         DeviceBuilder {
-            security,
+            security: Security::Given(security),
             manager: ManagerConfig::default(),
             apps: Vec::new(),
             endpoints: Vec::new(),
@@ -160,6 +103,26 @@ impl DeviceBuilder {
             entropy: Box::new(OsEntropy),
             events,
         }
+    }
+
+    /// A device with security 2 from `username` / `password`, its salt kept in the
+    /// [`state_dir`](Self::state_dir) (`sec2.json`), and otherwise as [`new`](Self::new): the
+    /// first start draws a salt from the [`entropy`](Self::entropy) and stores it with the
+    /// verifier, later starts reuse it, so the verifier only changes when the password does. A
+    /// stored salt starting with 0x00, with which the phone apps and esp_prov can never log in,
+    /// is replaced with a warning. Without a state directory every start draws a new salt.
+    pub fn with_sec2_password(
+        username: impl Into<String>,
+        password: Secret<String>,
+        patch: Sec2Patch,
+    ) -> Self {
+        let mut builder = Self::new(DeviceSecurity::Sec0);
+        builder.security = Security::Sec2Password(Sec2Password {
+            username: username.into(),
+            password,
+            patch,
+        });
+        builder
     }
 
     /// The whole manager configuration at once.
@@ -247,7 +210,9 @@ impl DeviceBuilder {
         self
     }
 
-    /// Where proven credentials are kept; without one nothing is persisted by the device.
+    /// Where proven credentials (and the salt of
+    /// [`with_sec2_password`](Self::with_sec2_password)) are
+    /// kept; without one nothing is persisted by the device.
     pub fn state_dir(mut self, path: impl Into<PathBuf>) -> Self {
         self.state_dir = Some(path.into());
         self
@@ -332,83 +297,51 @@ impl DeviceBuilder {
             entropy,
             events,
         } = self;
+        let entropy = SharedEntropy::new(entropy);
         let backend = backend.unwrap_or_else(|| Arc::new(SimRadio::default()));
-        let state_dir = state_dir.map(StateDir::open).transpose()?;
         let network = manager.network;
 
-        if on_stored == OnStoredCredentials::Forget {
-            backend.forget().await?;
-            if let Some(dir) = &state_dir {
-                dir.clear_network()?;
+        let storage = Storage::open(state_dir, on_stored, backend.as_ref(), network).await?;
+        let security = match security {
+            Security::Given(security) => security,
+            Security::Sec2Password(sec2) => {
+                sec2.security(storage.dir.as_ref(), &mut entropy.clone())?
             }
-        }
-        let stored = stored_credentials(state_dir.as_ref(), network)?;
-        let provisioned = stored.is_some();
-        let connect_stored = provisioned && on_stored == OnStoredCredentials::Connect;
-        if connect_stored {
-            // A provisioned boot offers no provisioning; session-only mode keeps its session.
-            manager.enable_provisioning = false;
-        }
-        let run_manager = !connect_stored || manager.mode == Mode::SessionOnly;
-        let offered = run_manager && manager.provisioning_offered();
+        };
+        let boot = Boot::decide(&mut manager, storage.stored.is_some(), on_stored);
+        let offered = boot.run_manager && manager.provisioning_offered();
         let version = version::version_info(&security, network, offered, &apps).to_text();
 
-        let mut protocomm = Protocomm::new(security, max_sessions);
-        protocomm.set_version(version.clone().into_bytes());
-        for (name, kind) in [
-            (endpoint::VERSION, EndpointKind::Version),
-            (endpoint::SESSION, EndpointKind::Session),
-        ] {
-            protocomm
-                .add_endpoint(name, kind)
-                .map_err(|_| StartError::Endpoint(name.into()))?;
-        }
         let endpoint_names: Vec<String> = endpoints.iter().map(|(n, _)| n.clone()).collect();
-        let mut handlers = Vec::new();
-        for (name, handler) in endpoints {
-            if let Some(handler) = handler {
-                protocomm
-                    .add_endpoint(&name, EndpointKind::Request)
-                    .map_err(|_| StartError::Endpoint(name.clone()))?;
-                handlers.push((name, handler));
-            }
-        }
+        let (protocomm, handlers) = router(security, max_sessions, &version, endpoints)?;
 
         let (queue, queue_rx) = mpsc::channel::<TransportEvent>(QUEUE_CAPACITY);
         let (stop_transports, transports_stopped) = watch::channel(false);
-        let running = if run_manager {
-            transports::start(
-                specs,
-                &endpoint_names,
-                &queue,
-                transports_stopped,
+        let running = if boot.run_manager {
+            let cx = |stop| OpenContext {
+                queue: &queue,
+                stop,
                 max_sessions,
-            )
-            .await?
+                endpoints: &endpoint_names,
+                entropy: &entropy,
+            };
+            open_transports(specs, transports_stopped, cx).await?
         } else {
-            transports::Running::default()
+            Running::default()
         };
 
+        let worker = Worker::spawn(Arc::clone(&backend), storage.dir);
+
+        // The device task.
         let (manager, mut actions) = Manager::new(manager);
-        let (ops, ops_rx) = mpsc::unbounded_channel::<BackendOp>();
-        let (internal, internal_rx) = mpsc::unbounded_channel::<Internal>();
-        // Subscribed before the worker runs: the outcome of connecting with stored
-        // credentials can come at once and must not be missed.
-        let network_events = backend.subscribe();
-        let worker = tokio::spawn(backend_worker(
-            Arc::clone(&backend),
-            state_dir,
-            ops_rx,
-            internal.clone(),
-        ));
         let mut manager = manager;
-        if let Some(credentials) = stored {
+        if let Some(credentials) = storage.stored {
             let _ = events.send(DeviceEvent::AlreadyProvisioned { network });
-            if connect_stored {
-                let _ = ops.send(credentials);
+            if boot.connect_stored {
+                let _ = worker.ops.send(credentials);
             }
         }
-        if run_manager {
+        if boot.run_manager {
             match manager.start(Instant::now()) {
                 Ok(started) => actions.extend(started),
                 Err(error) => tracing::error!(%error, "manager start"),
@@ -420,7 +353,7 @@ impl DeviceBuilder {
         let shared = Arc::new(Shared {
             events: events.clone(),
             queue: queue.clone(),
-            http_addrs: running.http_addrs.clone(),
+            http_addrs: running.http_addrs,
             version,
             mode: manager.config().mode,
             network,
@@ -429,15 +362,15 @@ impl DeviceBuilder {
             protocomm,
             manager,
             backend,
-            entropy,
+            entropy: Box::new(entropy),
             handlers,
             events,
             state: state_tx,
-            ops,
-            internal,
+            ops: worker.ops,
+            internal: worker.internal,
             stop_transports,
             transports: running.tasks,
-            provisioned,
+            provisioned: boot.provisioned,
             auth_limits,
             session_idle_timeout,
             max_sessions,
@@ -447,16 +380,193 @@ impl DeviceBuilder {
             super::actor::Inputs {
                 queue: queue_rx,
                 commands: commands_rx,
-                internal: internal_rx,
-                network: network_events,
+                internal: worker.internal_rx,
+                network: worker.network_events,
             },
-            worker,
+            worker.task,
             finished_tx,
         ));
         Ok(DeviceHandle::new(commands, shared, state_rx, finished_rx))
     }
 }
 
+/// The device's security, or how to make it at start.
+#[derive(Debug)]
+enum Security {
+    /// As given to [`DeviceBuilder::new`].
+    Given(DeviceSecurity),
+    /// [`DeviceBuilder::with_sec2_password`].
+    Sec2Password(Sec2Password),
+}
+
+/// Security 2 from a password, its salt kept in the state directory.
+#[derive(Debug)]
+struct Sec2Password {
+    username: String,
+    password: Secret<String>,
+    patch: Sec2Patch,
+}
+
+impl Sec2Password {
+    /// The device's security: salt from `dir` (kept there), or a new one without a directory.
+    fn security(
+        self,
+        dir: Option<&StateDir>,
+        entropy: &mut dyn Entropy,
+    ) -> Result<DeviceSecurity, StorageError> {
+        let username = self.username.as_bytes();
+        let password = self.password.expose().as_bytes();
+        let credentials = match dir {
+            Some(dir) => dir.sec2_credentials(username, password, entropy)?,
+            None => generate_sec2_credentials(username, password, SEC2_SALT_LEN, entropy),
+        };
+        Ok(DeviceSecurity::Sec2 {
+            salt: credentials.salt,
+            verifier: credentials.verifier,
+            patch: self.patch,
+        })
+    }
+}
+
+/// Step 1, storage: the state directory opened, stored credentials forgotten when asked, and
+/// the ones left loaded.
+struct Storage {
+    dir: Option<StateDir>,
+    /// The stored credentials for the device's network, as the operation that connects with them.
+    stored: Option<BackendOp>,
+}
+
+impl Storage {
+    async fn open(
+        state_dir: Option<PathBuf>,
+        on_stored: OnStoredCredentials,
+        backend: &dyn NetworkBackend,
+        network: NetworkKind,
+    ) -> Result<Self, StartError> {
+        let dir = state_dir.map(StateDir::open).transpose()?;
+        if on_stored == OnStoredCredentials::Forget {
+            backend.forget().await?;
+            if let Some(dir) = &dir {
+                dir.clear_network()?;
+            }
+        }
+        let stored = stored_credentials(dir.as_ref(), network)?;
+        Ok(Storage { dir, stored })
+    }
+}
+
+/// What this start does: provision, or connect with the stored credentials (or both, in
+/// session-only mode).
+struct Boot {
+    /// Credentials were stored.
+    provisioned: bool,
+    /// The stored credentials are used (and provisioning is not offered).
+    connect_stored: bool,
+    /// The manager runs (and the transports open).
+    run_manager: bool,
+}
+
+impl Boot {
+    fn decide(
+        manager: &mut ManagerConfig,
+        provisioned: bool,
+        on_stored: OnStoredCredentials,
+    ) -> Self {
+        let connect_stored = provisioned && on_stored == OnStoredCredentials::Connect;
+        if connect_stored {
+            // A provisioned boot offers no provisioning; session-only mode keeps its session.
+            manager.enable_provisioning = false;
+        }
+        let run_manager = !connect_stored || manager.mode == Mode::SessionOnly;
+        Boot {
+            provisioned,
+            connect_stored,
+            run_manager,
+        }
+    }
+}
+
+/// Step 2, router: the protocomm router with proto-ver, prov-session and the custom endpoints
+/// that have a handler, and those handlers.
+fn router(
+    security: DeviceSecurity,
+    max_sessions: usize,
+    version: &str,
+    endpoints: Vec<(String, Option<EndpointHandler>)>,
+) -> Result<(Protocomm, Vec<(String, EndpointHandler)>), StartError> {
+    let mut protocomm = Protocomm::new(security, max_sessions);
+    protocomm.set_version(version.as_bytes().to_vec());
+    for (name, kind) in [
+        (endpoint::VERSION, EndpointKind::Version),
+        (endpoint::SESSION, EndpointKind::Session),
+    ] {
+        protocomm
+            .add_endpoint(name, kind)
+            .map_err(|_| StartError::Endpoint(name.into()))?;
+    }
+    let mut handlers = Vec::new();
+    for (name, handler) in endpoints {
+        if let Some(handler) = handler {
+            protocomm
+                .add_endpoint(&name, EndpointKind::Request)
+                .map_err(|_| StartError::Endpoint(name.clone()))?;
+            handlers.push((name, handler));
+        }
+    }
+    Ok((protocomm, handlers))
+}
+
+/// The running transports.
+#[derive(Default)]
+struct Running {
+    /// One task per transport; each ends after the stop signal.
+    tasks: JoinSet<()>,
+    /// The bound HTTP addresses, in the order of the specs.
+    http_addrs: Vec<SocketAddr>,
+}
+
+/// Step 3, transports: opens every transport (errors surface here, before anything runs) and
+/// spawns its task.
+async fn open_transports<'a>(
+    specs: Vec<TransportSpec>,
+    stop: watch::Receiver<bool>,
+    cx: impl Fn(watch::Receiver<bool>) -> OpenContext<'a>,
+) -> Result<Running, StartError> {
+    let mut running = Running::default();
+    for spec in specs {
+        let opened = spec.open(cx(stop.clone())).await?;
+        running.http_addrs.extend(opened.http_addr);
+        running.tasks.spawn(opened.task);
+    }
+    Ok(running)
+}
+
+/// Step 4, worker: the backend worker task and the channels to and from it.
+struct Worker {
+    ops: mpsc::UnboundedSender<BackendOp>,
+    internal: mpsc::UnboundedSender<Internal>,
+    internal_rx: mpsc::UnboundedReceiver<Internal>,
+    network_events: broadcast::Receiver<NetworkEvent>,
+    task: JoinHandle<()>,
+}
+
+impl Worker {
+    fn spawn(backend: Arc<dyn NetworkBackend>, state_dir: Option<StateDir>) -> Self {
+        let (ops, ops_rx) = mpsc::unbounded_channel::<BackendOp>();
+        let (internal, internal_rx) = mpsc::unbounded_channel::<Internal>();
+        // Subscribed before the worker runs: the outcome of connecting with stored
+        // credentials can come at once and must not be missed.
+        let network_events = backend.subscribe();
+        let task = tokio::spawn(backend_worker(backend, state_dir, ops_rx, internal.clone()));
+        Worker {
+            ops,
+            internal,
+            internal_rx,
+            network_events,
+            task,
+        }
+    }
+}
 /// The stored credentials for `network` as the backend operation that connects with them.
 fn stored_credentials(
     dir: Option<&StateDir>,

@@ -5,12 +5,21 @@
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
-use uniprov_core::messages::{ThreadFailReason, WifiCredentials};
+use uniprov_core::messages::{ThreadFailReason, ThreadScanEntry, WifiCredentials, WifiScanEntry};
 use uniprov_core::Secret;
 
-use super::actor::Internal;
 use crate::device::network::{DisconnectReason, NetworkBackend, NetworkError, NetworkEvent};
 use crate::device::storage::StateDir;
+
+/// What the device's own helper tasks (this worker, the scan tasks) report to the device task.
+pub(super) enum Internal {
+    /// A Wi-Fi scan finished.
+    WifiScan(Result<Vec<WifiScanEntry>, NetworkError>),
+    /// A Thread scan finished.
+    ThreadScan(Result<Vec<ThreadScanEntry>, NetworkError>),
+    /// An outcome the worker synthesised (an attempt that could not start).
+    Network(NetworkEvent),
+}
 
 /// One backend operation.
 pub(super) enum BackendOp {

@@ -39,9 +39,9 @@ mod actor;
 mod auth_limit;
 mod builder;
 mod effects;
+mod error;
 mod handle;
 mod idle;
-mod transports;
 mod version;
 
 use std::sync::Arc;
@@ -49,16 +49,15 @@ use std::sync::Arc;
 use uniprov_core::messages::{NetworkKind, ThreadStatus, WifiStatus};
 
 pub use auth_limit::{AuthBackoff, AuthLimits, BackoffScope};
-pub use builder::{
-    ConsoleIo, DeviceBuilder, OnStoredCredentials, StartError, TransportSpec,
-    DEFAULT_SESSION_IDLE_TIMEOUT,
-};
+pub use builder::{DeviceBuilder, OnStoredCredentials, DEFAULT_SESSION_IDLE_TIMEOUT};
+pub use error::StartError;
 pub use handle::{DeviceHandle, HandleError};
 pub use version::version_info;
 
 use super::manager::ProvEvent;
 use super::network::NetworkEvent;
 use super::transport::SessionId;
+pub use super::transport::{ConsoleIo, TransportSpec};
 
 /// The endpoint names the provisioning manager registers (§1).
 pub mod endpoint {

@@ -72,6 +72,7 @@ use uniprov_core::ble::{gatt_table, Uuid128, DEFAULT_SERVICE_UUID};
 
 use self::gatt::{GattApp, GattError};
 use self::links::{AccessError, Links, Peer, Write};
+use super::open::{stopped, OpenContext, OpenError, Opened};
 use super::{ask_from, Origin, RequestQueue, TransportEvent};
 
 /// How long a write waits for the manager's answer before it is refused (see the module docs).
@@ -154,6 +155,33 @@ fn gatt_error(e: AccessError) -> GattError {
 }
 
 impl BleTransport {
+    /// Opens a device's BLE transport with the device's custom endpoints in its GATT table;
+    /// its task stops the transport after the stop signal.
+    pub(crate) async fn open(mut cfg: BleConfig, cx: OpenContext<'_>) -> Result<Opened, OpenError> {
+        cfg.custom_endpoints = cx.endpoints.to_vec();
+        let target = format!(
+            "BLE adapter {}",
+            cfg.adapter.as_deref().unwrap_or("(default)")
+        );
+        let ble = Self::start(cfg, cx.queue.clone())
+            .await
+            .map_err(|e| OpenError {
+                target,
+                source: std::io::Error::other(e),
+            })?;
+        let shutdown = stopped(cx.stop);
+        Ok(Opened {
+            task: Box::pin(async move {
+                shutdown.await;
+                // Disconnects the clients, then unregisters the application and the
+                // advertisement.
+                ble.stop().await;
+                tracing::info!("BLE transport stopped");
+            }),
+            http_addr: None,
+        })
+    }
+
     /// Registers the GATT application and starts advertising; requests go to `queue`.
     pub async fn start(cfg: BleConfig, queue: RequestQueue) -> Result<Self, BleError> {
         uniprov_core::ble::check_device_name(&cfg.device_name)?;

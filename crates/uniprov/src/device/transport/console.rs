@@ -12,13 +12,14 @@
 //! but the next prompt.
 
 use std::future::Future;
-use std::io;
+use std::io::{self, Read};
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_serial::{SerialPortBuilderExt, SerialStream};
 use tracing::Instrument;
 
 use super::console_codec::{format_response, parse_command, LineAssembler, Step};
+use super::open::{stopped, ConsoleIo, OpenContext, OpenError, Opened};
 use super::{ask, session_id, RequestQueue, SessionId, TransportEvent};
 
 /// The prompt printed before each command (§9.3).
@@ -109,6 +110,83 @@ impl ConsoleTransport {
         let (reader, writer) = tokio::io::split(port);
         self.serve(reader, writer, queue, shutdown).await
     }
+}
+
+impl ConsoleTransport {
+    /// Opens a device's console on `io` (a serial port must open now) and returns its task.
+    pub(crate) fn open(
+        config: ConsoleConfig,
+        io: ConsoleIo,
+        cx: OpenContext<'_>,
+    ) -> Result<Opened, OpenError> {
+        let queue = cx.queue.clone();
+        let shutdown = stopped(cx.stop);
+        let task: super::open::TransportTask = match io {
+            ConsoleIo::Serial { path, baud } => {
+                let port = open_serial(&path, baud).map_err(|source| OpenError {
+                    target: path.clone(),
+                    source,
+                })?;
+                tracing::info!(%path, baud, "console transport on serial port");
+                let (reader, writer) = tokio::io::split(port);
+                let serve = Self::new(config).serve(reader, writer, queue, shutdown);
+                Box::pin(
+                    async move {
+                        if let Err(error) = serve.await {
+                            tracing::warn!(%error, "serial console ended");
+                        }
+                    }
+                    .instrument(tracing::info_span!("console", %path)),
+                )
+            }
+            ConsoleIo::Stdio => {
+                tracing::info!("console transport on stdin/stdout");
+                let serve =
+                    Self::new(config).serve(stdin_stream(), tokio::io::stdout(), queue, shutdown);
+                Box::pin(
+                    async move {
+                        match serve.await {
+                            Ok(()) => tracing::info!("console input ended"),
+                            Err(error) => tracing::warn!(%error, "console ended"),
+                        }
+                    }
+                    .instrument(tracing::info_span!("console", io = "stdio")),
+                )
+            }
+        };
+        Ok(Opened {
+            task,
+            http_addr: None,
+        })
+    }
+}
+
+/// Standard input as an async stream, read by a plain thread.
+///
+/// `tokio::io::stdin` reads on the blocking pool, and a read that never returns keeps the
+/// runtime from shutting down; a detached thread does not keep the process alive.
+fn stdin_stream() -> tokio::io::DuplexStream {
+    let (mut writer, reader) = tokio::io::duplex(4096);
+    let runtime = tokio::runtime::Handle::current();
+    let spawned = std::thread::Builder::new()
+        .name("uniprov-stdin".into())
+        .spawn(move || {
+            let mut stdin = std::io::stdin().lock();
+            let mut chunk = [0u8; 1024];
+            loop {
+                let n = match stdin.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => n,
+                };
+                if runtime.block_on(writer.write_all(&chunk[..n])).is_err() {
+                    break;
+                }
+            }
+        });
+    if let Err(error) = spawned {
+        tracing::error!(%error, "cannot start the stdin reader");
+    }
+    reader
 }
 
 /// Opens a serial port for async use at `baud`, 8 data bits, no parity, one stop bit.

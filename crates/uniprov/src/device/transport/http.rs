@@ -28,7 +28,8 @@
 //!   several cookies, leading zeros, an unknown or forgotten id) starts a new session, even on
 //!   a connection bound to one;
 //! * without a `Cookie` header, a request continues the session of its connection;
-//! * otherwise a new session starts with a random cookie, announced by `Set-Cookie` on that
+//! * otherwise a new session starts with a random cookie (drawn from the device's
+//!   [`Entropy`]), announced by `Set-Cookie` on that
 //!   request's response (whatever the endpoint, even `proto-ver`);
 //! * at most [`HttpConfig::max_tracked_sessions`] sessions are remembered; the least recently
 //!   used one is forgotten ([`TransportEvent::SessionClosed`]) to make room. Closing a
@@ -66,7 +67,10 @@ use tracing::Instrument;
 
 use super::http_io::{Activity, DeadlineIo};
 use super::http_sessions::SessionTable;
+use super::open::{stopped, OpenContext, OpenError, Opened};
 use super::{ask_from, session_id, Answer, RequestQueue, SessionId, TransportEvent};
+use crate::entropy::{OsEntropy, SharedEntropy};
+use uniprov_core::Entropy;
 
 /// Limits and timeouts of the HTTP transport.
 #[derive(Debug, Clone)]
@@ -114,6 +118,8 @@ struct Shared {
     config: HttpConfig,
     queue: RequestQueue,
     sessions: Mutex<SessionTable>,
+    /// Where new session cookies come from.
+    entropy: SharedEntropy,
 }
 
 /// The HTTP transport: a server for [`HttpTransport::serve`], or a source of per-connection
@@ -132,16 +138,51 @@ impl std::fmt::Debug for HttpTransport {
 }
 
 impl HttpTransport {
-    /// A transport that sends its events to `queue`.
+    /// A transport that sends its events to `queue`; its session cookies come from the OS
+    /// generator.
     pub fn new(config: HttpConfig, queue: RequestQueue) -> Self {
+        Self::with_entropy(config, queue, SharedEntropy::new(Box::new(OsEntropy)))
+    }
+
+    /// A transport whose session cookies come from `entropy`.
+    pub(crate) fn with_entropy(
+        config: HttpConfig,
+        queue: RequestQueue,
+        entropy: SharedEntropy,
+    ) -> Self {
         let sessions = Mutex::new(SessionTable::new(config.max_tracked_sessions));
         Self {
             shared: Arc::new(Shared {
                 config,
                 queue,
                 sessions,
+                entropy,
             }),
         }
+    }
+
+    /// Binds the listener of a device's HTTP transport (tracking as many sessions as the device
+    /// keeps) and returns the server task.
+    pub(crate) async fn open(
+        mut config: HttpConfig,
+        cx: OpenContext<'_>,
+    ) -> Result<Opened, OpenError> {
+        config.max_tracked_sessions = cx.max_sessions.max(1);
+        let transport = Self::with_entropy(config, cx.queue.clone(), cx.entropy.clone());
+        let failed = |source| OpenError {
+            target: transport.config().listen.to_string(),
+            source,
+        };
+        let listener = transport.bind().await.map_err(failed)?;
+        let addr = listener.local_addr().map_err(failed)?;
+        tracing::info!(%addr, "HTTP transport listening");
+        let task = transport
+            .serve(listener, stopped(cx.stop))
+            .instrument(tracing::info_span!("http-server", %addr));
+        Ok(Opened {
+            task: Box::pin(task),
+            http_addr: Some(addr),
+        })
     }
 
     /// The configuration.
@@ -340,7 +381,11 @@ impl HttpConnection {
             .sessions
             .lock()
             .map_err(|_| Refused)?
-            .assign(cookie, bound, rand::random);
+            .assign(cookie, bound, || {
+                let mut bytes = [0u8; 4];
+                self.transport.shared.entropy.clone().fill(&mut bytes);
+                u32::from_le_bytes(bytes)
+            });
         *self.bound.lock().map_err(|_| Refused)? = Some(assignment.cookie);
         let session = session_id::http(assignment.cookie);
         let queue = &self.transport.shared.queue;

@@ -1,4 +1,4 @@
-//! Device transports: HTTP and console servers that move `(session, endpoint, bytes)` into the
+//! Device transports: HTTP, console and BLE servers that move `(session, endpoint, bytes)` into the
 //! device's request queue and the manager's answer back onto the wire (§9).
 //!
 //! Transports hold no protocol logic. Each one sends [`TransportEvent::SessionOpened`] before the
@@ -7,6 +7,10 @@
 //! request through its [`TransportRequest::reply`] channel; `None` (or a dropped sender) means
 //! *refused*, which each transport signals the way ESP-IDF does (§3.3): HTTP closes the
 //! connection without writing any response, the console prints nothing.
+//!
+//! A device names its transports with [`TransportSpec`]; at start each spec opens itself
+//! (`open.rs` picks the transport, the transport's own file knows how it binds, opens its port or
+//! registers with BlueZ) and hands back the task that serves it.
 
 #[cfg(all(target_os = "linux", feature = "ble"))]
 pub mod ble;
@@ -15,6 +19,7 @@ mod console_codec;
 pub mod http;
 mod http_io;
 mod http_sessions;
+mod open;
 pub mod peer;
 pub mod session_id;
 
@@ -22,6 +27,8 @@ use std::time::Duration;
 
 pub use console::{ConsoleConfig, ConsoleTransport};
 pub use http::{HttpConfig, HttpConnection, HttpTransport, Refused};
+pub(crate) use open::OpenContext;
+pub use open::{ConsoleIo, OpenError, TransportSpec};
 pub use peer::{Origin, Peer};
 
 /// A transport session, namespaced per transport (see [`session_id`]) so ids of different

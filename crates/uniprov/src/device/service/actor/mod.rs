@@ -10,7 +10,7 @@ use tokio::time::Instant;
 use uniprov_core::messages::config::ConfigRequest;
 use uniprov_core::messages::ctrl::CtrlRequest;
 use uniprov_core::messages::scan::ScanRequest;
-use uniprov_core::messages::{NetworkKind, ThreadScanEntry, WifiScanEntry};
+use uniprov_core::messages::NetworkKind;
 use uniprov_core::protocomm::{EndpointKind, Protocomm, Routed};
 use uniprov_core::{Entropy, Secret};
 
@@ -18,23 +18,13 @@ mod commands;
 mod guard;
 
 use super::auth_limit::{AuthLimiter, AuthLimits};
-use super::effects::BackendOp;
+use super::effects::{BackendOp, Internal};
 use super::handle::Command;
 use super::idle::IdleSessions;
 use super::{endpoint, CustomRequest, DeviceEvent, EndpointHandler};
 use crate::device::manager::{Action, Manager, ProvEvent, ProvState, ScanOutcome};
-use crate::device::network::{NetworkBackend, NetworkError, NetworkEvent};
+use crate::device::network::{NetworkBackend, NetworkEvent};
 use crate::device::transport::{Answer, Peer, SessionId, TransportEvent, TransportRequest};
-
-/// What the device's own helper tasks report.
-pub(super) enum Internal {
-    /// A Wi-Fi scan finished.
-    WifiScan(Result<Vec<WifiScanEntry>, NetworkError>),
-    /// A Thread scan finished.
-    ThreadScan(Result<Vec<ThreadScanEntry>, NetworkError>),
-    /// An outcome the worker synthesised (an attempt that could not start).
-    Network(NetworkEvent),
-}
 
 /// A blocking ScanStart waiting for its scan.
 struct PendingReply {
