@@ -13,6 +13,7 @@ mod config;
 mod events;
 mod hardening;
 mod narrate;
+mod options;
 mod security;
 mod softap;
 pub mod startup;
@@ -23,24 +24,23 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
+#[cfg(not(all(target_os = "linux", feature = "networkmanager")))]
 use anyhow::bail;
 use clap::{Args, ValueEnum};
-use uniprov::core::messages::NetworkKind;
 use uniprov::core::proto_ver::AppInfo;
-use uniprov::device::manager::{AutoStop, Mode};
+use uniprov::device::manager::Mode;
 use uniprov::device::network::sim::{SimConfig, SimRadio};
 use uniprov::device::network::NetworkBackend;
 use uniprov::device::service::{
-    ConsoleIo, CustomRequest, DeviceBuilder, DeviceEvent, DeviceHandle, EndpointHandler,
-    OnStoredCredentials, TransportSpec,
+    CustomRequest, DeviceBuilder, DeviceEvent, DeviceHandle, EndpointHandler,
 };
 use uniprov::device::storage;
-use uniprov::device::transport::{ConsoleConfig, HttpConfig};
+
+use options::{ManagerOptions, Options, RadioOptions, TransportOptions};
 
 /// Options of `uniprov device`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct DeviceArgs {
     /// Read options from this TOML file (keys: long option names); the command line wins.
     #[arg(long, value_name = "FILE")]
@@ -220,8 +220,11 @@ pub enum RadioArg {
 }
 
 #[cfg(target_os = "linux")]
-async fn linux_radio(args: &DeviceArgs, name: &str) -> anyhow::Result<Arc<dyn NetworkBackend>> {
-    args.linux_radio
+async fn linux_radio(
+    linux: &crate::radio_args::LinuxRadioArgs,
+    name: &str,
+) -> anyhow::Result<Arc<dyn NetworkBackend>> {
+    linux
         .open(name)
         .await?
         .ok_or_else(|| {
@@ -280,78 +283,65 @@ pub async fn run(args: DeviceArgs) -> anyhow::Result<ExitCode> {
     let events = args.events;
     let mut args = config::apply(args)?;
     args.events = args.events.or(events);
-    if args.check_config {
-        println!("{}", check::check(&args)?);
+    let check_only = args.check_config;
+    let options = Options::resolve(args);
+    if check_only {
+        println!("{}", check::check(&options)?);
         return Ok(ExitCode::SUCCESS);
     }
-    let console_on_stdio =
-        args.transports.contains(&TransportArg::Console) && args.serial.is_none();
-    if console_on_stdio && args.events.is_some() {
-        bail!("--events writes to stdout, which the console transport owns: use --serial");
+    options.refuse_stdout_conflict()?;
+    let secret = security::configure(&options.security)?;
+    let service_name = &options.output.service_name;
+    if softap::check(&options.radio, &options.transports, service_name)? {
+        return run_softap(&options, secret).await;
     }
-    let state_dir = args.state_dir.clone().or_else(storage::default_state_dir);
-    let secret = security::configure(&args)?;
-    let service_name = args
-        .service_name
-        .clone()
-        .unwrap_or_else(banner::default_service_name);
-
-    if softap::check(&args, &service_name)? {
-        return run_softap(&args, &service_name, secret, state_dir).await;
-    }
-    let backend = backend(&args).await?;
-    serve(&args, &service_name, secret, state_dir, backend).await
+    let backend = backend(&options.radio).await?;
+    serve(&options, secret, backend).await
 }
 
 /// `--softap`: scan, hotspot, serve; the hotspot goes down however serving ends.
 #[cfg(all(target_os = "linux", feature = "networkmanager"))]
-async fn run_softap(
-    args: &DeviceArgs,
-    service_name: &str,
-    secret: security::Configured,
-    state_dir: Option<PathBuf>,
-) -> anyhow::Result<ExitCode> {
-    let softap = softap::open(args, service_name).await?;
+async fn run_softap(options: &Options, secret: security::Configured) -> anyhow::Result<ExitCode> {
+    let softap = softap::open(&options.radio, &options.output.service_name).await?;
     let backend: Arc<dyn NetworkBackend> = softap.clone();
-    let served = serve(args, service_name, secret, state_dir, backend).await;
+    let served = serve(options, secret, backend).await;
     softap.stop_hotspot().await;
     served
 }
 
 #[cfg(not(all(target_os = "linux", feature = "networkmanager")))]
-async fn run_softap(
-    _args: &DeviceArgs,
-    _service_name: &str,
-    _secret: security::Configured,
-    _state_dir: Option<PathBuf>,
-) -> anyhow::Result<ExitCode> {
+async fn run_softap(_options: &Options, _secret: security::Configured) -> anyhow::Result<ExitCode> {
     bail!("--softap needs a build with the networkmanager feature")
 }
 
 /// Starts the device on `backend` and runs it until the end (see [`supervise`]).
 async fn serve(
-    args: &DeviceArgs,
-    service_name: &str,
+    options: &Options,
     secret: security::Configured,
-    state_dir: Option<PathBuf>,
     backend: Arc<dyn NetworkBackend>,
 ) -> anyhow::Result<ExitCode> {
-    let stored = stored_network(state_dir.as_deref());
-    let builder = builder(args, service_name, secret.device, state_dir, backend)?;
-    let events_out = events::spawn_writer(&builder, args.events);
+    let output = &options.output;
+    let stored = stored_network(options.manager.state_dir.as_deref());
+    let builder = builder(
+        secret.device,
+        &options.manager,
+        &options.transports,
+        &output.service_name,
+    )?
+    .backend(backend);
+    let events_out = events::spawn_writer(&builder, output.events);
     narrate::spawn(&builder);
     // Subscribed before start: the stored credentials' outcome can come at once.
     let events = builder.subscribe();
     let handle = builder
         .start()
         .await
-        .map_err(|e| startup::explain_start(e, args.listen))?;
-    let reveal = args.hardening.reveal();
-    banner::print(args, &handle, service_name, &secret.shown, reveal);
+        .map_err(|e| startup::explain_start(e, options.transports.listen))?;
+    banner::print(&handle, &secret.shown, output);
     if let Some(out) = &events_out {
         out.listening(&handle);
     }
-    let code = supervise(args, &handle, events, stored.as_deref()).await;
+    let code = supervise(options.manager.mode, &handle, events, stored.as_deref()).await;
     handle.shutdown().await;
     if let Some(out) = events_out {
         out.finish().await;
@@ -359,112 +349,57 @@ async fn serve(
     Ok(code)
 }
 
+/// The device as configured (without its backend).
 fn builder(
-    args: &DeviceArgs,
-    #[cfg_attr(
-        not(all(target_os = "linux", feature = "ble")),
-        allow(unused_variables)
-    )]
-    service_name: &str,
     device: security::DeviceSide,
-    state_dir: Option<PathBuf>,
-    backend: Arc<dyn NetworkBackend>,
+    manager: &ManagerOptions,
+    transports: &TransportOptions,
+    service_name: &str,
 ) -> anyhow::Result<DeviceBuilder> {
     let mut b = device
         .builder()
-        .network(match args.network {
-            NetworkArg::Wifi => NetworkKind::Wifi,
-            NetworkArg::Thread => NetworkKind::Thread,
-        })
-        .mode(match args.mode {
-            ModeArg::Full => Mode::Full,
-            ModeArg::SessionOnly => Mode::SessionOnly,
-        })
-        .cleanup_delay(Duration::from_millis(args.cleanup_delay_ms))
-        .auto_stop(if args.no_auto_stop {
-            AutoStop::Disabled
-        } else {
-            AutoStop::Enabled {
-                timeout: Duration::from_secs(args.autostop_timeout_s),
-            }
-        })
-        .scan_max_entries(args.scan_max_entries)
-        .wifi_conn_attempts(args.wifi_conn_attempts)
-        .reset_on_failure(!args.no_reset_on_failure)
-        .max_sessions(usize::from(args.max_sessions))
-        .backend(backend)
-        .on_stored_credentials(if args.reset {
-            OnStoredCredentials::Forget
-        } else if args.force_provisioning {
-            OnStoredCredentials::Provision
-        } else {
-            OnStoredCredentials::Connect
-        });
-    b = args.hardening.apply(b);
-    if args.enable_provisioning {
+        .network(manager.network)
+        .mode(manager.mode)
+        .cleanup_delay(manager.cleanup_delay)
+        .auto_stop(manager.auto_stop)
+        .scan_max_entries(manager.scan_max_entries)
+        .wifi_conn_attempts(manager.wifi_conn_attempts)
+        .reset_on_failure(manager.reset_on_failure)
+        .max_sessions(manager.max_sessions)
+        .on_stored_credentials(manager.on_stored)
+        .auth_limits(manager.auth_limits.clone())
+        .session_idle_timeout(manager.session_idle_timeout);
+    if manager.enable_provisioning {
         b = b.enable_provisioning();
     }
-    if let Some(dir) = state_dir {
-        b = b.state_dir(dir);
+    if let Some(dir) = &manager.state_dir {
+        b = b.state_dir(dir.clone());
     }
-    for app in &args.app_info {
+    for app in &manager.app_info {
         b = b.app_info(app.clone());
     }
-    for name in &args.custom_endpoints {
+    for name in &manager.custom_endpoints {
         b = b.endpoint(name, Some(demo_handler()));
     }
-    for transport in dedup(&args.transports) {
-        b = b.transport(match transport {
-            TransportArg::Http => TransportSpec::Http(args.hardening.http(HttpConfig {
-                listen: args.listen,
-                ..HttpConfig::default()
-            })),
-            TransportArg::Console => match &args.serial {
-                Some(path) => TransportSpec::Console {
-                    config: ConsoleConfig {
-                        echo: true,
-                        ..ConsoleConfig::default()
-                    },
-                    io: ConsoleIo::Serial {
-                        path: path.clone(),
-                        baud: args.baud,
-                    },
-                },
-                None => TransportSpec::Console {
-                    config: ConsoleConfig::default(),
-                    io: ConsoleIo::Stdio,
-                },
-            },
-            #[cfg(all(target_os = "linux", feature = "ble"))]
-            TransportArg::Ble => TransportSpec::Ble(args.ble.config(service_name)?),
-        });
+    for spec in transports.specs(service_name)? {
+        b = b.transport(spec);
     }
     Ok(b)
 }
 
-fn dedup(transports: &[TransportArg]) -> Vec<TransportArg> {
-    let mut unique = Vec::new();
-    for t in transports {
-        if !unique.contains(t) {
-            unique.push(*t);
-        }
-    }
-    unique
-}
-
-async fn backend(args: &DeviceArgs) -> anyhow::Result<Arc<dyn NetworkBackend>> {
-    match args.radio {
+async fn backend(radio: &RadioOptions) -> anyhow::Result<Arc<dyn NetworkBackend>> {
+    match radio.radio {
         #[cfg(target_os = "linux")]
-        RadioArg::WpaSupplicant => linux_radio(args, "wpa-supplicant").await,
+        RadioArg::WpaSupplicant => linux_radio(&radio.linux, "wpa-supplicant").await,
         #[cfg(target_os = "linux")]
-        RadioArg::Networkmanager => linux_radio(args, "networkmanager").await,
+        RadioArg::Networkmanager => linux_radio(&radio.linux, "networkmanager").await,
         RadioArg::Sim => {
-            let mut world = match &args.sim_config {
+            let mut world = match &radio.sim_config {
                 Some(path) => load_sim_config(path)?,
                 None => SimConfig::default(),
             };
-            if let Some(ms) = args.sim_connect_delay_ms {
-                world.connect_delay = Duration::from_millis(ms);
+            if let Some(delay) = radio.sim_connect_delay {
+                world.connect_delay = delay;
             }
             Ok(Arc::new(SimRadio::new(world)))
         }
@@ -526,13 +461,13 @@ fn stored_network(state_dir: Option<&std::path::Path>) -> Option<String> {
 /// Waits for the end: provisioning ended (END) in full mode, the stored credentials' outcome
 /// on a provisioned boot, or Ctrl-C.
 async fn supervise(
-    args: &DeviceArgs,
+    mode: Mode,
     handle: &DeviceHandle,
     mut events: tokio::sync::broadcast::Receiver<DeviceEvent>,
     stored: Option<&str>,
 ) -> ExitCode {
     use uniprov::device::network::NetworkEvent;
-    let keeps_session = args.mode == ModeArg::SessionOnly;
+    let keeps_session = mode == Mode::SessionOnly;
     let provisioning = handle.state() != uniprov::device::manager::ProvState::Idle;
     let network = stored.map_or_else(
         || "the stored network".to_owned(),

@@ -74,9 +74,10 @@ fn print_error(err: &anyhow::Error) {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The one log set-up, for every subcommand.
+    logging::init(cli.verbose);
     match cli.command {
         Some(Command::Device(mut args)) => {
-            logging::init(cli.verbose);
             // `--json` on the device: its events as JSON lines on stdout.
             if cli.json && args.events.is_none() {
                 args.events = Some(device_cmd::EventsFormat::Json);
@@ -89,19 +90,13 @@ async fn main() -> ExitCode {
                 }
             }
         }
-        Some(Command::Client(command)) => {
-            logging::init(cli.verbose);
-            ExitCode::from(client_cmd::run(command, cli.json).await)
-        }
+        Some(Command::Client(command)) => ExitCode::from(client_cmd::run(command, cli.json).await),
         // Bare `uniprov`: usage, rather than provisioning esp_prov's default 192.168.4.1.
         None if std::env::args_os().len() <= 1 => {
             use clap::CommandFactory;
             eprintln!("{}", Cli::command().render_help());
             ExitCode::from(2)
         }
-        None => {
-            logging::init(cli.verbose);
-            ExitCode::from(client_cmd::run_esp_prov(cli.esp_prov, cli.json).await)
-        }
+        None => ExitCode::from(client_cmd::run_esp_prov(cli.esp_prov, cli.json).await),
     }
 }

@@ -10,8 +10,29 @@ use uniprov::core::qr::{QrPayload, QrTransport};
 use uniprov::core::Secret;
 use uniprov::device::service::DeviceHandle;
 
+use super::options::OutputOptions;
 use super::security::Shown;
-use super::{DeviceArgs, NetworkArg, TransportArg};
+use super::SecretArg;
+
+/// How clients reach the device, as far as the banner tells.
+pub(super) struct Reach {
+    /// The network provisioned (the QR code names Thread).
+    pub(super) network: NetworkKind,
+    /// The console transport is served.
+    pub(super) console: bool,
+    /// The BLE transport is served.
+    pub(super) ble: bool,
+    /// The SoftAP scheme (`--softap`).
+    pub(super) softap: Option<SoftApReach>,
+    /// The HTTP port (of `--listen`).
+    pub(super) http_port: u16,
+}
+
+/// The hotspot of the SoftAP scheme.
+pub(super) struct SoftApReach {
+    /// Its WPA2 key (`--service-key`); open without.
+    pub(super) key: Option<SecretArg>,
+}
 
 /// `PROV_` and six hex digits derived from `/etc/machine-id` (or the host name), stable
 /// across runs like the ESP examples' `PROV_` + the last three MAC bytes.
@@ -29,13 +50,9 @@ pub(super) fn default_service_name() -> String {
 /// Prints the banner. The PoP / password appears only here, in the QR payload and the
 /// commands, as the ESP examples print it, and only when `reveal` (by default: stderr is a
 /// terminal, so a person is reading it rather than a log file); it is never logged.
-pub(super) fn print(
-    args: &DeviceArgs,
-    handle: &DeviceHandle,
-    service_name: &str,
-    shown: &Shown,
-    reveal: bool,
-) {
+pub(super) fn print(handle: &DeviceHandle, shown: &Shown, output: &OutputOptions) {
+    let (reach, service_name, reveal) =
+        (&output.reach, output.service_name.as_str(), output.reveal);
     let http = handle.http_addrs().first().map(|a| reachable(*a));
     eprintln!(
         "uniprov device {service_name:?}: proto-ver {}",
@@ -44,14 +61,14 @@ pub(super) fn print(
     if let Shown::Sec0 = shown {
         eprintln!("*** SECURITY 0: no encryption, no authentication: anyone in range can read the credentials and provision this device ***");
     }
-    let service_key = softap_key(args);
+    let service_key = softap_key(reach);
     let hidden = !reveal && (has_secret(shown) || service_key.is_some());
-    let ble = uses_ble(args);
+    let ble = reach.ble;
     if http.is_some() || ble {
         if hidden {
             eprintln!("QR payload: hidden (it holds the PoP / password and stderr is not a terminal; --show-secrets always prints it)");
         } else {
-            print_qr(&qr_payload(args, service_name, shown));
+            print_qr(&qr_payload(reach, service_name, shown));
         }
         eprintln!("Provision it with:");
     }
@@ -60,21 +77,21 @@ pub(super) fn print(
         eprintln!("  uniprov provision --transport ble --service-name {name}{} --ssid <SSID> --passphrase <PASSPHRASE>", client_security(shown, "uniprov", reveal));
         eprintln!("  esp_prov.py --transport ble --service_name {name}{} --ssid <SSID> --passphrase <PASSPHRASE>", client_security(shown, "esp_prov", reveal));
     }
-    if args.softap.softap {
+    if reach.softap.is_some() {
         let security = if service_key.is_some() {
             "WPA2, --service-key"
         } else {
             "open"
         };
         let addr = uniprov::device::network::softap::DEFAULT_ADDRESS;
-        let port = args.listen.port();
+        let port = reach.http_port;
         eprintln!("  join the Wi-Fi {service_name:?} ({security}), then:");
         eprintln!("  uniprov provision --transport softap --service-name {addr}:{port}{} --ssid <SSID> --passphrase <PASSPHRASE>", client_security(shown, "uniprov", reveal));
     } else if let Some(addr) = http {
         eprintln!("  uniprov provision --transport http --service-name {addr}{} --ssid <SSID> --passphrase <PASSPHRASE>", client_security(shown, "uniprov", reveal));
         eprintln!("  esp_prov.py --transport softap --service_name {addr}{} --ssid <SSID> --passphrase <PASSPHRASE>", client_security(shown, "esp_prov", reveal));
     }
-    if args.transports.contains(&TransportArg::Console) {
+    if reach.console {
         let security = client_security(shown, "esp_prov", reveal);
         eprintln!("Console transport: type or pipe `<endpoint> <session> <hex>` lines (esp_prov.py --transport console{security})");
     }
@@ -90,11 +107,11 @@ fn has_secret(shown: &Shown) -> bool {
 }
 
 /// The hotspot's WPA2 key, with `--softap --service-key`.
-fn softap_key(args: &DeviceArgs) -> Option<&str> {
-    let s = &args.softap;
-    s.service_key
+fn softap_key(reach: &Reach) -> Option<&str> {
+    reach
+        .softap
         .as_ref()
-        .filter(|_| s.softap)
+        .and_then(|s| s.key.as_ref())
         .map(|k| k.0.as_str())
 }
 
@@ -116,19 +133,6 @@ fn print_qr(payload: &QrPayload) {
     eprintln!("Or open: {}", payload.to_url());
 }
 
-/// Whether `--transport ble` is among the transports.
-fn uses_ble(args: &DeviceArgs) -> bool {
-    #[cfg(all(target_os = "linux", feature = "ble"))]
-    {
-        args.transports.contains(&TransportArg::Ble)
-    }
-    #[cfg(not(all(target_os = "linux", feature = "ble")))]
-    {
-        let _ = args;
-        false
-    }
-}
-
 /// A listening address a client on this machine can connect to.
 fn reachable(addr: SocketAddr) -> SocketAddr {
     if addr.ip().is_unspecified() {
@@ -142,7 +146,7 @@ fn compact(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-fn qr_payload(args: &DeviceArgs, name: &str, shown: &Shown) -> QrPayload {
+fn qr_payload(reach: &Reach, name: &str, shown: &Shown) -> QrPayload {
     let (username, pop) = match shown {
         Shown::Sec0 => (None, None),
         Shown::Sec1 { pop } => (None, pop.as_ref().map(Secret::duplicate)),
@@ -156,7 +160,7 @@ fn qr_payload(args: &DeviceArgs, name: &str, shown: &Shown) -> QrPayload {
     QrPayload {
         name: name.to_string(),
         // The QR code names one transport: BLE when served (what the phone apps prefer).
-        transport: if uses_ble(args) {
+        transport: if reach.ble {
             QrTransport::Ble
         } else {
             QrTransport::Softap
@@ -165,10 +169,10 @@ fn qr_payload(args: &DeviceArgs, name: &str, shown: &Shown) -> QrPayload {
         username,
         pop,
         // The apps join the hotspot with it (the QR's "password").
-        softap_password: softap_key(args).map(|k| Secret::new(k.to_owned())),
-        network: match args.network {
-            NetworkArg::Wifi => None,
-            NetworkArg::Thread => Some(NetworkKind::Thread),
+        softap_password: softap_key(reach).map(|k| Secret::new(k.to_owned())),
+        network: match reach.network {
+            NetworkKind::Wifi => None,
+            NetworkKind::Thread => Some(NetworkKind::Thread),
         },
     }
 }

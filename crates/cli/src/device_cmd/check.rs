@@ -8,60 +8,52 @@
 //! it before every start (`packaging/uniprov.service`). Weak but explicit choices (security 0,
 //! security 1 without a PoP) are warnings. It prints no secret.
 
-use std::sync::Arc;
-
 use anyhow::{bail, Context};
-use uniprov::device::network::sim::{SimConfig, SimRadio};
+use uniprov::device::network::sim::SimConfig;
 
-use super::{banner, softap, DeviceArgs, RadioArg, TransportArg};
+use super::options::{Options, SecurityOptions};
+use super::{softap, RadioArg};
 
 /// Checks the merged options; `Ok` carries the one-line summary printed on success.
-pub(super) fn check(args: &DeviceArgs) -> anyhow::Result<String> {
-    let security = security(args)?;
+pub(super) fn check(options: &Options) -> anyhow::Result<String> {
+    let security = security(&options.security)?;
+    let radio = &options.radio;
     // The option is always accepted; a start without the feature would fail.
     #[cfg(target_os = "linux")]
-    if args.radio == RadioArg::Networkmanager && !cfg!(feature = "networkmanager") {
+    if radio.radio == RadioArg::Networkmanager && !cfg!(feature = "networkmanager") {
         bail!(
             "this uniprov was built without the networkmanager radio (cargo feature \
              `networkmanager`)"
         );
     }
-    let service_name = args
-        .service_name
-        .clone()
-        .unwrap_or_else(banner::default_service_name);
-    softap::check(args, &service_name)?;
-    if let Some(path) = &args.sim_config {
+    let service_name = &options.output.service_name;
+    softap::check(radio, &options.transports, service_name)?;
+    if let Some(path) = &radio.sim_config {
         SimConfig::load(path).with_context(|| format!("reading {}", path.display()))?;
     }
-    if args.transports.contains(&TransportArg::Console)
-        && args.serial.is_none()
-        && args.events.is_some()
-    {
-        bail!("--events writes to stdout, which the console transport owns: use --serial");
-    }
+    options.refuse_stdout_conflict()?;
     // The builder checks the transports' own options (BLE name, UUIDs); nothing is started.
-    let backend = Arc::new(SimRadio::new(SimConfig::default()));
     super::builder(
-        args,
-        &service_name,
         super::security::DeviceSide::Given(uniprov::core::security::DeviceSecurity::Sec0),
-        None,
-        backend,
+        &options.manager,
+        &options.transports,
+        service_name,
     )?;
-    let transports: Vec<String> = super::dedup(&args.transports)
+    let transports: Vec<String> = options
+        .transports
+        .kinds
         .iter()
         .map(|t| format!("{t:?}").to_lowercase())
         .collect();
     Ok(format!(
         "configuration OK: {security}, transports {}, radio {}, service name {service_name:?}",
         transports.join("+"),
-        radio_name(args.radio),
+        radio_name(radio.radio),
     ))
 }
 
 /// The security scheme's summary, or why it cannot serve.
-fn security(args: &DeviceArgs) -> anyhow::Result<String> {
+fn security(args: &SecurityOptions) -> anyhow::Result<String> {
     match args.sec_ver {
         0 => {
             tracing::warn!("security 0: no encryption, no authentication (asked for explicitly)");
@@ -77,7 +69,7 @@ fn security(args: &DeviceArgs) -> anyhow::Result<String> {
             Ok("security 1 with PoP".into())
         }
         _ => {
-            if let (Some(salt), Some(verifier)) = (&args.sec2_salt, &args.sec2_verifier) {
+            if let Some((salt, verifier)) = &args.salt_verifier {
                 let salt = hex::decode(salt.trim()).context("--sec2-salt is not hex")?;
                 let verifier =
                     hex::decode(verifier.0.trim()).context("--sec2-verifier is not hex")?;
@@ -86,14 +78,13 @@ fn security(args: &DeviceArgs) -> anyhow::Result<String> {
                 }
                 return Ok(format!(
                     "security 2 (user {:?}, salt and verifier)",
-                    super::security::sec2_username(args)
+                    args.username
                 ));
             }
-            match &args.sec2_pwd {
-                Some(p) if !p.0.is_empty() => Ok(format!(
-                    "security 2 (user {:?}, password)",
-                    super::security::sec2_username(args)
-                )),
+            match &args.password {
+                Some(p) if !p.0.is_empty() => {
+                    Ok(format!("security 2 (user {:?}, password)", args.username))
+                }
                 _ => bail!(
                     "security 2 without credentials: set sec2-salt and sec2-verifier (from \
                      `uniprov sec2-gen-cred`) or sec2-pwd (or UNIPROV_SEC2_PWD); a random \

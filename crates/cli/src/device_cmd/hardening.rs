@@ -4,8 +4,7 @@
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use uniprov::device::service::{AuthLimits, DeviceBuilder};
-use uniprov::device::transport::HttpConfig;
+use uniprov::device::service::AuthLimits;
 
 /// Limits against hostile clients.
 #[derive(Debug, Clone, Args)]
@@ -46,25 +45,24 @@ pub enum ShowSecrets {
 }
 
 impl HardeningArgs {
-    /// Applies the limits to the device.
-    pub(super) fn apply(&self, builder: DeviceBuilder) -> DeviceBuilder {
-        let limits = AuthLimits {
+    /// The online guessing limits.
+    pub(super) fn auth_limits(&self) -> AuthLimits {
+        AuthLimits {
             max_failures: self.auth_max_failures,
             global_max_failures: self.auth_global_max_failures,
             backoff_cap: Duration::from_secs(self.auth_backoff_cap_s),
             ..AuthLimits::default()
-        };
-        builder
-            .auth_limits(limits)
-            .session_idle_timeout(Duration::from_secs(self.session_idle_timeout_s))
+        }
     }
 
-    /// The HTTP limits.
-    pub(super) fn http(&self, config: HttpConfig) -> HttpConfig {
-        HttpConfig {
-            max_connections: usize::from(self.max_connections),
-            ..config
-        }
+    /// The idle-session timeout.
+    pub(super) fn session_idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.session_idle_timeout_s)
+    }
+
+    /// HTTP connections served at once.
+    pub(super) fn max_connections(&self) -> usize {
+        usize::from(self.max_connections)
     }
 
     /// Whether the banner may show secrets.

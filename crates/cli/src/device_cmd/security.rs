@@ -7,7 +7,8 @@ use uniprov::device::service::DeviceBuilder;
 use uniprov::device::storage::SEC2_SALT_LEN;
 use uniprov::entropy::OsEntropy;
 
-use super::{DeviceArgs, NetworkArg};
+use super::options::SecurityOptions;
+use super::NetworkArg;
 
 /// What a client needs to know to connect (printed in the QR code, as ESP examples do).
 #[derive(Debug)]
@@ -58,7 +59,7 @@ pub(super) struct Configured {
 }
 
 /// Builds the security scheme.
-pub(super) fn configure(args: &DeviceArgs) -> anyhow::Result<Configured> {
+pub(super) fn configure(args: &SecurityOptions) -> anyhow::Result<Configured> {
     match args.sec_ver {
         0 => {
             tracing::warn!("*** SECURITY 0: NO ENCRYPTION, NO AUTHENTICATION. Anyone in range can read the Wi-Fi passphrase and provision this device. ***");
@@ -89,14 +90,14 @@ pub(super) fn configure(args: &DeviceArgs) -> anyhow::Result<Configured> {
     }
 }
 
-fn sec2(args: &DeviceArgs) -> anyhow::Result<Configured> {
-    let patch = if args.sec_patch_ver == 1 {
+fn sec2(args: &SecurityOptions) -> anyhow::Result<Configured> {
+    let patch = if args.patch == 1 {
         Sec2Patch::V1
     } else {
         Sec2Patch::V0
     };
-    let username = sec2_username(args);
-    if let (Some(salt), Some(verifier)) = (&args.sec2_salt, &args.sec2_verifier) {
+    let username = args.username.clone();
+    if let Some((salt, verifier)) = &args.salt_verifier {
         let salt = hex::decode(salt.trim()).context("--sec2-salt is not hex")?;
         let verifier =
             Secret::new(hex::decode(verifier.0.trim()).context("--sec2-verifier is not hex")?);
@@ -112,12 +113,12 @@ fn sec2(args: &DeviceArgs) -> anyhow::Result<Configured> {
             }),
             shown: Shown::Sec2 {
                 username,
-                password: args.sec2_pwd.as_ref().map(|p| Secret::new(p.0.clone())),
-                patch: args.sec_patch_ver,
+                password: args.password.as_ref().map(|p| Secret::new(p.0.clone())),
+                patch: args.patch,
             },
         });
     }
-    let (password, given) = match &args.sec2_pwd {
+    let (password, given) = match &args.password {
         Some(p) if !p.0.is_empty() => (Secret::new(p.0.clone()), true),
         _ => {
             tracing::warn!(
@@ -151,7 +152,7 @@ fn sec2(args: &DeviceArgs) -> anyhow::Result<Configured> {
         shown: Shown::Sec2 {
             username,
             password: Some(password),
-            patch: args.sec_patch_ver,
+            patch: args.patch,
         },
     })
 }
@@ -160,9 +161,9 @@ fn sec2(args: &DeviceArgs) -> anyhow::Result<Configured> {
 /// `wifiprov`, or `threadprov` for a Thread device, because the Android app uses
 /// `threadprov` whenever the capabilities contain `thread_scan` / `thread_prov`, even over a
 /// QR code's username (docs/apps.md §2). The banner and the QR code show this same name.
-pub(super) fn sec2_username(args: &DeviceArgs) -> String {
-    match (&args.sec2_username, args.network) {
-        (Some(name), _) => name.clone(),
+pub(super) fn sec2_username(given: Option<&str>, network: NetworkArg) -> String {
+    match (given, network) {
+        (Some(name), _) => name.to_owned(),
         (None, NetworkArg::Thread) => "threadprov".to_owned(),
         (None, NetworkArg::Wifi) => "wifiprov".to_owned(),
     }

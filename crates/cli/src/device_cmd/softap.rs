@@ -13,7 +13,8 @@ use anyhow::{bail, Context};
 use clap::Args;
 use uniprov::device::network::softap::{validate_service_key, validate_ssid};
 
-use super::{DeviceArgs, RadioArg, SecretArg, TransportArg};
+use super::options::{RadioOptions, TransportOptions};
+use super::{RadioArg, SecretArg, TransportArg};
 
 /// Options of the SoftAP scheme.
 #[derive(Debug, Clone, Default, Args)]
@@ -39,15 +40,19 @@ pub struct SoftApArgs {
 
 /// The combination checks of `--softap`; `Ok(false)` without `--softap`. Warns about an open
 /// hotspot.
-pub(super) fn check(args: &DeviceArgs, service_name: &str) -> anyhow::Result<bool> {
-    let s = &args.softap;
+pub(super) fn check(
+    radio: &RadioOptions,
+    transports: &TransportOptions,
+    service_name: &str,
+) -> anyhow::Result<bool> {
+    let s = &radio.softap;
     if !s.softap {
         return Ok(false);
     }
-    if !uses_networkmanager(args.radio) {
+    if !uses_networkmanager(radio.radio) {
         bail!("--softap needs --radio networkmanager (the hotspot is a NetworkManager connection)");
     }
-    if !args.transports.contains(&TransportArg::Http) {
+    if !transports.serves(TransportArg::Http) {
         bail!("--softap serves the HTTP transport: add --transport http");
     }
     validate_ssid(service_name).context("--service-name")?;
@@ -79,17 +84,18 @@ fn uses_networkmanager(_radio: RadioArg) -> bool {
 /// Opens the station backend behind a running hotspot: scan, then hotspot.
 #[cfg(all(target_os = "linux", feature = "networkmanager"))]
 pub(super) async fn open(
-    args: &DeviceArgs,
+    radio: &RadioOptions,
     service_name: &str,
 ) -> anyhow::Result<std::sync::Arc<uniprov::device::network::networkmanager::SoftAp>> {
     use uniprov::core::Secret;
     use uniprov::device::network::networkmanager::hotspot::HotspotConfig;
     use uniprov::device::network::networkmanager::{NmConfig, SoftAp};
 
-    let station = args.linux_radio.wifi_iface.clone();
-    let (iface, made) = match args.softap.softap_interface.clone() {
+    let s = &radio.softap;
+    let station = radio.linux.wifi_iface.clone();
+    let (iface, made) = match s.softap_interface.clone() {
         Some(iface) => (iface, None),
-        None => ap_interface(&station, args.softap.softap_channel),
+        None => ap_interface(&station, s.softap_channel),
     };
     if iface == station {
         tracing::warn!(
@@ -100,12 +106,8 @@ pub(super) async fn open(
         );
     }
     let mut hotspot = HotspotConfig::new(iface.clone(), service_name);
-    hotspot.key = args
-        .softap
-        .service_key
-        .as_ref()
-        .map(|k| Secret::new(k.0.clone()));
-    hotspot.channel = args.softap.softap_channel;
+    hotspot.key = s.service_key.as_ref().map(|k| Secret::new(k.0.clone()));
+    hotspot.channel = s.softap_channel;
     let softap = SoftAp::open_with(NmConfig::new(station), hotspot, made)
         .await
         .with_context(|| format!("starting the SoftAP hotspot {service_name:?} on {iface}"))?;
@@ -158,7 +160,8 @@ fn ap_interface(
 mod tests {
     use clap::Parser;
 
-    use super::*;
+    use super::super::options::Options;
+    use super::super::DeviceArgs;
 
     #[derive(Debug, Parser)]
     struct Wrapper {
@@ -169,6 +172,12 @@ mod tests {
     fn parse(args: &[&str]) -> Result<DeviceArgs, clap::Error> {
         Wrapper::try_parse_from(std::iter::once("device").chain(args.iter().copied()))
             .map(|w| w.args)
+    }
+
+    /// [`super::check`] with the parts of `args`.
+    fn check(args: &DeviceArgs, service_name: &str) -> anyhow::Result<bool> {
+        let options = Options::resolve(args.clone());
+        super::check(&options.radio, &options.transports, service_name)
     }
 
     #[test]

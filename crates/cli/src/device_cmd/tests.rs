@@ -4,6 +4,7 @@ use clap::Parser;
 use uniprov::device::manager::ProvEvent;
 use uniprov::device::service::DeviceEvent;
 
+use super::options::Options;
 use super::{banner, events, parse_app_info, security, DeviceArgs, TransportArg};
 
 #[derive(Debug, Parser)]
@@ -113,7 +114,11 @@ fn hardening_defaults_are_the_documented_ones_and_zero_limits_are_refused() {
 
 #[test]
 fn sec2_username_defaults_to_the_apps_name_for_the_network() {
-    let name = |args: &[&str]| security::sec2_username(&parse(args).expect("parse"));
+    let name = |args: &[&str]| {
+        Options::resolve(parse(args).expect("parse"))
+            .security
+            .username
+    };
     assert_eq!(name(&[]), "wifiprov");
     assert_eq!(name(&["--network", "thread"]), "threadprov");
     assert_eq!(
@@ -136,7 +141,7 @@ fn reset_on_failure_is_on_by_default_and_the_last_flag_wins() {
 #[test]
 fn the_printed_commands_show_the_thread_default_username() {
     let args = parse(&["--network", "thread", "--sec2-pwd", "pw-for-test"]).expect("parse");
-    let configured = security::configure(&args).expect("security");
+    let configured = security::configure(&Options::resolve(args).security).expect("security");
     let command = banner::client_security(&configured.shown, "uniprov", false);
     assert!(command.contains("--sec2-username threadprov"), "{command}");
     let esp = banner::client_security(&configured.shown, "esp_prov", false);
