@@ -450,52 +450,6 @@ pub fn sec2_verifier(username: &[u8], password: &[u8], salt: &[u8]) -> Secret<Ve
     Secret::new(srp::verifier(srp::Group::get(), salt, username, password))
 }
 
-#[cfg(test)]
-mod sec2_verifier_tests {
-    use super::*;
-
-    /// Hands out the same bytes over and over.
-    struct Fixed(Vec<u8>);
-
-    impl Entropy for Fixed {
-        fn fill(&mut self, dest: &mut [u8]) {
-            dest.copy_from_slice(&self.0[..dest.len()]);
-        }
-    }
-
-    #[test]
-    fn the_verifier_for_a_salt_is_the_one_generation_with_that_salt_gives() {
-        let salt = alloc::vec![0x5a; 16];
-        let generated =
-            generate_sec2_credentials(b"wifiprov", b"abcd1234", 16, &mut Fixed(salt.clone()));
-        assert_eq!(generated.salt, salt);
-        let again = sec2_verifier(b"wifiprov", b"abcd1234", &salt);
-        assert_eq!(again.expose(), generated.verifier.expose());
-        let other = sec2_verifier(b"wifiprov", b"abcd1235", &salt);
-        assert_ne!(other.expose(), generated.verifier.expose());
-    }
-
-    #[test]
-    fn the_verifier_matches_the_reference_vectors() {
-        let all: serde_json::Value =
-            serde_json::from_str(include_str!("../../../../testdata/vectors/sec2.json"))
-                .expect("vectors");
-        let hex = |c: &serde_json::Value, key: &str| {
-            hex::decode(c[key].as_str().expect("field")).expect("hex")
-        };
-        let cases = all["cases"].as_array().expect("cases");
-        assert!(!cases.is_empty());
-        for c in cases {
-            let verifier = sec2_verifier(
-                &hex(c, "username_hex"),
-                &hex(c, "password_hex"),
-                &hex(c, "salt"),
-            );
-            assert_eq!(verifier.expose(), &hex(c, "verifier"), "{}", c["id"]);
-        }
-    }
-}
-
 /// The security 0 session command `52 03 a2 01 00` (§4).
 fn sec0_command() -> Vec<u8> {
     wire::encode_sec0(

@@ -291,3 +291,40 @@ fn a_wrong_password_fails_in_every_form() {
         Some(HandshakeError::CredentialsMismatch)
     );
 }
+
+/// Hands out the same bytes over and over.
+struct Fixed(Vec<u8>);
+
+impl Entropy for Fixed {
+    fn fill(&mut self, dest: &mut [u8]) {
+        dest.copy_from_slice(&self.0[..dest.len()]);
+    }
+}
+
+#[test]
+fn the_verifier_for_a_salt_is_the_one_generation_with_that_salt_gives() {
+    use crate::security::{generate_sec2_credentials, sec2_verifier};
+    let salt = vec![0x5a; 16];
+    let generated =
+        generate_sec2_credentials(b"wifiprov", b"abcd1234", 16, &mut Fixed(salt.clone()));
+    assert_eq!(generated.salt, salt);
+    let again = sec2_verifier(b"wifiprov", b"abcd1234", &salt);
+    assert_eq!(again.expose(), generated.verifier.expose());
+    let other = sec2_verifier(b"wifiprov", b"abcd1235", &salt);
+    assert_ne!(other.expose(), generated.verifier.expose());
+}
+
+#[test]
+fn the_verifier_for_a_salt_matches_the_reference_vectors() {
+    let all: serde_json::Value = serde_json::from_str(VECTORS).expect("vectors");
+    let cases = all["cases"].as_array().expect("cases");
+    assert!(!cases.is_empty());
+    for c in cases {
+        let verifier = crate::security::sec2_verifier(
+            &hx(c, "username_hex"),
+            &hx(c, "password_hex"),
+            &hx(c, "salt"),
+        );
+        assert_eq!(verifier.expose(), &hx(c, "verifier"), "{}", c["id"]);
+    }
+}
