@@ -19,7 +19,7 @@ use super::auth_limit::AuthLimits;
 use super::effects::{backend_worker, BackendOp, Internal};
 use super::handle::{DeviceHandle, Shared};
 use super::{endpoint, version, DeviceEvent, EndpointHandler, StartError};
-use crate::device::manager::{AutoStop, Manager, ManagerConfig, Mode};
+use crate::device::manager::{Action, AutoStop, Manager, ManagerConfig, Mode};
 use crate::device::network::sim::SimRadio;
 use crate::device::network::{NetworkBackend, NetworkEvent};
 use crate::device::storage::{StateDir, StorageError, SEC2_SALT_LEN};
@@ -280,6 +280,10 @@ impl DeviceBuilder {
 
     /// Starts the device (ESP `start_provisioning`, or a plain connect when already
     /// provisioned): opens the transports, then runs the device task.
+    ///
+    /// The steps, in order: storage (state directory, stored credentials, the sec2 salt),
+    /// router (protocomm and its endpoints), transports (each opens itself), worker (the
+    /// backend worker task), actor (the manager started and the device task spawned).
     pub async fn start(self) -> Result<DeviceHandle, StartError> {
         self.validate()?;
         let DeviceBuilder {
@@ -301,6 +305,7 @@ impl DeviceBuilder {
         let backend = backend.unwrap_or_else(|| Arc::new(SimRadio::default()));
         let network = manager.network;
 
+        // 1. Storage.
         let storage = Storage::open(state_dir, on_stored, backend.as_ref(), network).await?;
         let security = match security {
             Security::Given(security) => security,
@@ -312,9 +317,11 @@ impl DeviceBuilder {
         let offered = boot.run_manager && manager.provisioning_offered();
         let version = version::version_info(&security, network, offered, &apps).to_text();
 
+        // 2. Router.
         let endpoint_names: Vec<String> = endpoints.iter().map(|(n, _)| n.clone()).collect();
         let (protocomm, handlers) = router(security, max_sessions, &version, endpoints)?;
 
+        // 3. Transports.
         let (queue, queue_rx) = mpsc::channel::<TransportEvent>(QUEUE_CAPACITY);
         let (stop_transports, transports_stopped) = watch::channel(false);
         let running = if boot.run_manager {
@@ -330,23 +337,17 @@ impl DeviceBuilder {
             Running::default()
         };
 
+        // 4. Worker.
         let worker = Worker::spawn(Arc::clone(&backend), storage.dir);
-
-        // The device task.
-        let (manager, mut actions) = Manager::new(manager);
-        let mut manager = manager;
         if let Some(credentials) = storage.stored {
             let _ = events.send(DeviceEvent::AlreadyProvisioned { network });
             if boot.connect_stored {
                 let _ = worker.ops.send(credentials);
             }
         }
-        if boot.run_manager {
-            match manager.start(Instant::now()) {
-                Ok(started) => actions.extend(started),
-                Err(error) => tracing::error!(%error, "manager start"),
-            }
-        }
+
+        // 5. Actor.
+        let (manager, actions) = start_manager(manager, boot.run_manager);
         let (state_tx, state_rx) = watch::channel(manager.state());
         let (finished_tx, finished_rx) = watch::channel(false);
         let (commands, commands_rx) = mpsc::channel(16);
@@ -388,6 +389,18 @@ impl DeviceBuilder {
         ));
         Ok(DeviceHandle::new(commands, shared, state_rx, finished_rx))
     }
+}
+
+/// The manager, started when it runs, and its first actions.
+fn start_manager(config: ManagerConfig, run: bool) -> (Manager, Vec<Action>) {
+    let (mut manager, mut actions) = Manager::new(config);
+    if run {
+        match manager.start(Instant::now()) {
+            Ok(started) => actions.extend(started),
+            Err(error) => tracing::error!(%error, "manager start"),
+        }
+    }
+    (manager, actions)
 }
 
 /// The device's security, or how to make it at start.
