@@ -6,6 +6,9 @@
 //! stdout. The exit status is 0 when provisioning ended (END), or when an already provisioned
 //! device joined its stored network; [`EXIT_STORED_NETWORK_FAILED`] (3) when it could not; 1 on
 //! other errors (`error:` and `hint:` lines, `startup`); Ctrl-C stops cleanly (0).
+//!
+//! [`run`] merges `--config`, then resolves the options once (`options.rs`: security, manager,
+//! transports, radio, output); each step below gets only its part.
 
 mod banner;
 mod check;

@@ -375,6 +375,7 @@ impl HttpConnection {
         cookie: Option<&[u8]>,
     ) -> Result<(SessionId, Option<u32>), Refused> {
         let bound = *self.bound.lock().map_err(|_| Refused)?;
+        let mut entropy = self.transport.shared.entropy.clone();
         let assignment = self
             .transport
             .shared
@@ -383,7 +384,7 @@ impl HttpConnection {
             .map_err(|_| Refused)?
             .assign(cookie, bound, || {
                 let mut bytes = [0u8; 4];
-                self.transport.shared.entropy.clone().fill(&mut bytes);
+                entropy.fill(&mut bytes);
                 u32::from_le_bytes(bytes)
             });
         *self.bound.lock().map_err(|_| Refused)? = Some(assignment.cookie);
