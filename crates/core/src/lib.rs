@@ -16,7 +16,10 @@ extern crate alloc;
 extern crate std;
 
 pub mod ble;
+pub mod dataset;
+pub mod device;
 pub mod entropy;
+pub mod manager;
 pub mod messages;
 pub mod proto;
 pub mod proto_ver;
@@ -24,6 +27,7 @@ pub mod protocomm;
 pub mod qr;
 pub mod secret;
 pub mod security;
+pub mod time;
 
 pub use entropy::Entropy;
 pub use secret::Secret;

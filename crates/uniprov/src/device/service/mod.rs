@@ -38,6 +38,7 @@
 mod actor;
 mod auth_limit;
 mod builder;
+pub(crate) mod clock;
 mod effects;
 mod handle;
 mod idle;
@@ -60,24 +61,8 @@ use super::manager::ProvEvent;
 use super::network::NetworkEvent;
 use super::transport::SessionId;
 
-/// The endpoint names the provisioning manager registers (§1).
-pub mod endpoint {
-    /// Configuration (credentials, status).
-    pub const CONFIG: &str = "prov-config";
-    /// Scan.
-    pub const SCAN: &str = "prov-scan";
-    /// Control (reset, reprov).
-    pub const CTRL: &str = "prov-ctrl";
-    /// The security handshake.
-    pub const SESSION: &str = "prov-session";
-    /// The version text.
-    pub const VERSION: &str = "proto-ver";
-
-    /// Whether `name` is one of the manager's own endpoints.
-    pub fn is_reserved(name: &str) -> bool {
-        [CONFIG, SCAN, CTRL, SESSION, VERSION].contains(&name)
-    }
-}
+/// The endpoint names of the provisioning service (§1), from the core.
+pub use uniprov_core::device::endpoint;
 
 /// Something the device reports to the application (`*_prov_mgr` event handler).
 #[derive(Debug, Clone, PartialEq, Eq)]
