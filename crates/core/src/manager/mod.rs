@@ -1,10 +1,10 @@
 //! The provisioning manager (ESP `wifi_prov_mgr` / `network_prov_mgr`, docs/protocol.md §10, §11) as a
 //! synchronous, deterministic state machine.
 //!
-//! Sans-IO: decoded requests, network events and the current time go in; responses,
-//! [`Action`]s (connect, scan, persist, emit an event, stop the transport, ...) come out. The
-//! runtime's one manager task owns a [`Manager`], carries out the actions on the
-//! [`NetworkBackend`](super::network::NetworkBackend), the storage and the transports, sleeps until
+//! Sans-IO: decoded requests, network events and the current time ([`Instant`]) go in;
+//! responses, [`Action`]s (connect, scan, persist, emit an event, stop the transport, ...) come
+//! out. [`Device`](crate::device::Device) owns a [`Manager`] beside the router and feeds it;
+//! the runtime carries out the actions on its radio, storage and transports, sleeps until
 //! [`Manager::poll_timeout`] and then calls [`Manager::on_timer`]. Nothing here spawns a task or
 //! reads a clock, so every rule is tested with a virtual clock.
 //!
