@@ -433,3 +433,7 @@ fn scan_kind(request: &ScanRequest) -> NetworkKind {
         _ => NetworkKind::Thread,
     }
 }
+
+#[cfg(test)]
+#[path = "device_tests.rs"]
+mod tests;
