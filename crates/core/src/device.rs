@@ -279,7 +279,8 @@ impl Device {
             .map_err(Refused::Response)
     }
 
-    /// Registers a custom endpoint (not one of the service's own names).
+    /// Registers a custom endpoint. The service's own names count as taken
+    /// ([`EndpointError::Duplicate`]), registered or not.
     pub fn add_endpoint(&mut self, name: &str) -> Result<(), EndpointError> {
         if endpoint::is_reserved(name) {
             return Err(EndpointError::Duplicate);

@@ -6,7 +6,7 @@ use uniprov_core::messages::{NetworkKind, ThreadStatus, WifiFailReason, WifiStat
 
 use super::super::effects::Job;
 use super::super::handle::{Command, HandleError};
-use super::super::{endpoint, NetworkState};
+use super::super::NetworkState;
 use super::Actor;
 use crate::device::manager::{Action, ProvState};
 use crate::device::network::{DisconnectReason, NetworkEvent};
@@ -28,14 +28,11 @@ impl Actor {
                 handler,
                 reply,
             } => {
-                let added = if endpoint::is_reserved(&name) {
-                    Err(HandleError::Endpoint(name.clone()))
-                } else {
-                    self.parts
-                        .device
-                        .add_endpoint(&name)
-                        .map_err(|_| HandleError::Endpoint(name.clone()))
-                };
+                let added = self
+                    .parts
+                    .device
+                    .add_endpoint(&name)
+                    .map_err(|_| HandleError::Endpoint(name.clone()));
                 if added.is_ok() {
                     self.parts.handlers.insert(name, handler);
                 }

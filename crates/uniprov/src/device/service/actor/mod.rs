@@ -159,15 +159,10 @@ impl Actor {
             self.publish_state();
         }
         // Teardown: refuse what is still queued, let the transports finish, drain the worker.
-        let Parts {
-            stop_transports,
-            mut transports,
-            ops,
-            ..
-        } = self.parts;
-        let _ = stop_transports.send(true);
+        let _ = self.parts.stop_transports.send(true);
         drop(queue);
-        while transports.join_next().await.is_some() {}
+        while self.parts.transports.join_next().await.is_some() {}
+        let Parts { ops, .. } = self.parts;
         drop(ops);
         let _ = worker.await;
         let _ = finished.send(true);
