@@ -1,5 +1,6 @@
 //! [`DeviceBuilder`]: everything ESP lets an application set before `start_provisioning`.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -7,7 +8,8 @@ use std::time::Duration;
 
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::{JoinHandle, JoinSet};
-use tokio::time::Instant;
+use uniprov_core::device::Device;
+use uniprov_core::manager::BackendOp;
 use uniprov_core::messages::NetworkKind;
 use uniprov_core::proto_ver::AppInfo;
 use uniprov_core::protocomm::{EndpointKind, Protocomm};
@@ -16,10 +18,11 @@ use uniprov_core::{Entropy, Secret};
 
 use super::actor::Actor;
 use super::auth_limit::AuthLimits;
-use super::effects::{backend_worker, BackendOp, Internal};
+use super::clock::Clock;
+use super::effects::{backend_worker, Internal, Job};
 use super::handle::{DeviceHandle, Shared};
 use super::{endpoint, version, DeviceEvent, EndpointHandler, StartError};
-use crate::device::manager::{Action, AutoStop, Manager, ManagerConfig, Mode};
+use crate::device::manager::{Action, AutoStop, ManagerConfig, Mode};
 use crate::device::network::sim::SimRadio;
 use crate::device::network::{NetworkBackend, NetworkEvent};
 use crate::device::storage::{StateDir, StorageError, SEC2_SALT_LEN};
@@ -342,13 +345,14 @@ impl DeviceBuilder {
         if let Some(credentials) = storage.stored {
             let _ = events.send(DeviceEvent::AlreadyProvisioned { network });
             if boot.connect_stored {
-                let _ = worker.ops.send(credentials);
+                let _ = worker.ops.send(Job::from(credentials));
             }
         }
 
         // 5. Actor.
-        let (manager, actions) = start_manager(manager, boot.run_manager);
-        let (state_tx, state_rx) = watch::channel(manager.state());
+        let clock = Clock::start();
+        let (device, actions) = start_device(protocomm, manager, &clock, boot.run_manager);
+        let (state_tx, state_rx) = watch::channel(device.state());
         let (finished_tx, finished_rx) = watch::channel(false);
         let (commands, commands_rx) = mpsc::channel(16);
         let shared = Arc::new(Shared {
@@ -356,12 +360,12 @@ impl DeviceBuilder {
             queue: queue.clone(),
             http_addrs: running.http_addrs,
             version,
-            mode: manager.config().mode,
+            mode: device.manager().config().mode,
             network,
         });
         let mut actor = Actor::new(super::actor::Parts {
-            protocomm,
-            manager,
+            device,
+            clock,
             backend,
             entropy: Box::new(entropy),
             handlers,
@@ -391,16 +395,22 @@ impl DeviceBuilder {
     }
 }
 
-/// The manager, started when it runs, and its first actions.
-fn start_manager(config: ManagerConfig, run: bool) -> (Manager, Vec<Action>) {
-    let (mut manager, mut actions) = Manager::new(config);
+/// The core's device (router and manager), its manager started when it runs, and its first
+/// actions.
+fn start_device(
+    protocomm: Protocomm,
+    config: ManagerConfig,
+    clock: &Clock,
+    run: bool,
+) -> (Device, Vec<Action>) {
+    let (mut device, mut actions) = Device::new(protocomm, config);
     if run {
-        match manager.start(Instant::now()) {
+        match device.start(clock.now()) {
             Ok(started) => actions.extend(started),
             Err(error) => tracing::error!(%error, "manager start"),
         }
     }
-    (manager, actions)
+    (device, actions)
 }
 
 /// The device's security, or how to make it at start.
@@ -506,7 +516,7 @@ fn router(
     max_sessions: usize,
     version: &str,
     endpoints: Vec<(String, Option<EndpointHandler>)>,
-) -> Result<(Protocomm, Vec<(String, EndpointHandler)>), StartError> {
+) -> Result<(Protocomm, HashMap<String, EndpointHandler>), StartError> {
     let mut protocomm = Protocomm::new(security, max_sessions);
     protocomm.set_version(version.as_bytes().to_vec());
     for (name, kind) in [
@@ -517,13 +527,13 @@ fn router(
             .add_endpoint(name, kind)
             .map_err(|_| StartError::Endpoint(name.into()))?;
     }
-    let mut handlers = Vec::new();
+    let mut handlers = HashMap::new();
     for (name, handler) in endpoints {
         if let Some(handler) = handler {
             protocomm
                 .add_endpoint(&name, EndpointKind::Request)
                 .map_err(|_| StartError::Endpoint(name.clone()))?;
-            handlers.push((name, handler));
+            handlers.insert(name, handler);
         }
     }
     Ok((protocomm, handlers))
@@ -556,7 +566,7 @@ async fn open_transports<'a>(
 
 /// Step 4, worker: the backend worker task and the channels to and from it.
 struct Worker {
-    ops: mpsc::UnboundedSender<BackendOp>,
+    ops: mpsc::UnboundedSender<Job>,
     internal: mpsc::UnboundedSender<Internal>,
     internal_rx: mpsc::UnboundedReceiver<Internal>,
     network_events: broadcast::Receiver<NetworkEvent>,
@@ -565,7 +575,7 @@ struct Worker {
 
 impl Worker {
     fn spawn(backend: Arc<dyn NetworkBackend>, state_dir: Option<StateDir>) -> Self {
-        let (ops, ops_rx) = mpsc::unbounded_channel::<BackendOp>();
+        let (ops, ops_rx) = mpsc::unbounded_channel::<Job>();
         let (internal, internal_rx) = mpsc::unbounded_channel::<Internal>();
         // Subscribed before the worker runs: the outcome of connecting with stored
         // credentials can come at once and must not be missed.
@@ -595,6 +605,8 @@ fn stored_credentials(
                 channel: 0,
             })
         }),
-        NetworkKind::Thread => dir.load_thread()?.map(|t| BackendOp::Attach(t.dataset)),
+        NetworkKind::Thread => dir
+            .load_thread()?
+            .map(|t| BackendOp::AttachThread(t.dataset)),
     })
 }
