@@ -6,8 +6,10 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 use uniprov::client::manifest::parse_hex;
 use uniprov::client::{
-    ClientError, DeviceOptions, NetworkCredentials, SecurityRequest, Target, DEFAULT_HTTP_SERVICE,
+    ClientError, ClientOptions, NetworkCredentials, SecurityRequest, Target, DEFAULT_HTTP_SERVICE,
 };
+use uniprov::core::qr::QrTransport;
+use uniprov::core::security::SecVer;
 use uniprov::core::Secret;
 
 use super::qr::QrOptions;
@@ -27,6 +29,15 @@ pub enum TransportArg {
     Console,
 }
 
+impl From<QrTransport> for TransportArg {
+    fn from(transport: QrTransport) -> Self {
+        match transport {
+            QrTransport::Ble => TransportArg::Ble,
+            QrTransport::Softap => TransportArg::Softap,
+        }
+    }
+}
+
 /// Connection, security and network options.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ConnArgs {
@@ -37,8 +48,8 @@ pub struct ConnArgs {
     #[arg(long = "service-name", alias = "service_name", value_name = "NAME")]
     pub service_name: Option<String>,
     /// Security scheme; default: what the device's proto-ver says.
-    #[arg(long = "sec-ver", alias = "sec_ver", value_parser = clap::value_parser!(u8).range(0..=2))]
-    pub sec_ver: Option<u8>,
+    #[arg(long = "sec-ver", alias = "sec_ver", value_parser = crate::sec_ver_arg::parser())]
+    pub sec_ver: Option<SecVer>,
     /// Security 1 proof of possession.
     #[arg(long, env = "UNIPROV_POP", hide_env_values = true)]
     pub pop: Option<String>,
@@ -109,7 +120,7 @@ pub struct Resolved {
     /// The security request.
     pub security: SecurityRequest,
     /// Timeouts.
-    pub options: DeviceOptions,
+    pub options: ClientOptions,
     /// Credentials given on the command line, if complete.
     pub credentials: Option<NetworkCredentials>,
     /// Notes for people (the QR names a SoftAP network to join first, ...).
@@ -141,8 +152,8 @@ impl ConnArgs {
     }
 
     /// Timeouts from `--timeout`.
-    pub fn device_options(&self) -> Result<DeviceOptions, ClientError> {
-        let mut options = DeviceOptions::default();
+    pub fn device_options(&self) -> Result<ClientOptions, ClientError> {
+        let mut options = ClientOptions::default();
         if let Some(seconds) = self.timeout {
             let timeout = Duration::try_from_secs_f64(seconds)
                 .ok()
@@ -162,13 +173,13 @@ impl ConnArgs {
     ) -> Result<Target, ClientError> {
         let transport = self.transport.or(match (&self.exec, &self.serial) {
             (Some(_), _) | (_, Some(_)) => Some(TransportArg::Console),
-            _ => qr.map(|q| q.transport),
+            _ => qr.map(|q| TransportArg::from(q.transport)),
         });
         let name = self.service_name.clone();
         Ok(match transport.unwrap_or(TransportArg::Softap) {
             TransportArg::Softap | TransportArg::Http | TransportArg::Httpd => {
                 if let (Some(qr), None) = (qr, &name) {
-                    if qr.transport == TransportArg::Softap {
+                    if qr.transport == QrTransport::Softap {
                         notes.push(format!(
                             "join the device's Wi-Fi network {:?} first; connecting to {DEFAULT_HTTP_SERVICE}",
                             qr.name
@@ -182,7 +193,7 @@ impl ConnArgs {
             TransportArg::Ble => {
                 let name = name
                     .or_else(|| {
-                        qr.filter(|q| q.transport == TransportArg::Ble)
+                        qr.filter(|q| q.transport == QrTransport::Ble)
                             .map(|q| q.name.clone())
                     })
                     .ok_or_else(|| {
@@ -228,18 +239,15 @@ impl ConnArgs {
             (Some(_), Some(_)) => {
                 return Err(usage("give either --ssid or --dataset_tlvs, not both"))
             }
-            (Some(ssid), None) => NetworkCredentials::Wifi {
-                ssid: ssid.clone().into_bytes(),
-                passphrase: Secret::new(self.passphrase.clone().unwrap_or_default().into_bytes()),
-            },
-            (None, Some(hex)) => NetworkCredentials::Thread {
-                dataset: Secret::new(
-                    parse_hex(hex).map_err(|e| usage(format!("--dataset_tlvs: {e}")))?,
-                ),
-            },
+            (Some(ssid), None) => NetworkCredentials::wifi(
+                ssid.clone().into_bytes(),
+                Secret::new(self.passphrase.clone().unwrap_or_default().into_bytes()),
+            )?,
+            (None, Some(hex)) => NetworkCredentials::thread(Secret::new(
+                parse_hex(hex).map_err(|e| usage(format!("--dataset_tlvs: {e}")))?,
+            ))?,
             (None, None) => return Ok(None),
         };
-        credentials.validate()?;
         Ok(Some(credentials))
     }
 }

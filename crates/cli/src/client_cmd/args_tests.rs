@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used)]
 
 use clap::Parser;
+use uniprov::core::messages::NetworkKind;
+use uniprov::core::security::SecVer;
 use uniprov::client::{ErrorClass, NetworkCredentials, SecurityLevel, Target};
 
 use super::*;
@@ -59,7 +61,7 @@ fn esp_prov_and_dashed_spellings_are_the_same_option() {
     ]);
     assert_eq!(format!("{a:?}"), format!("{b:?}"));
     assert_eq!(a.service_name.as_deref(), Some("10.0.0.2:8080"));
-    assert_eq!(a.sec_ver, Some(2));
+    assert_eq!(a.sec_ver, Some(SecVer::Sec2));
 }
 
 #[test]
@@ -170,15 +172,15 @@ fn credentials_from_flags() {
         .resolve()
         .unwrap();
     assert!(
-        matches!(r.credentials, Some(NetworkCredentials::Wifi { ref ssid, .. }) if ssid == b"home")
+        r.credentials.as_ref().and_then(NetworkCredentials::ssid) == Some(&b"home"[..])
     );
     let r = parse(&["--dataset_tlvs", "0e080000000000010000"])
         .resolve()
         .unwrap();
-    assert!(matches!(
-        r.credentials,
-        Some(NetworkCredentials::Thread { .. })
-    ));
+    assert!(r
+        .credentials
+        .as_ref()
+        .is_some_and(|c| c.network() == NetworkKind::Thread));
     let e = parse(&["--ssid", "home", "--dataset_tlvs", "00"])
         .resolve()
         .unwrap_err();

@@ -3,6 +3,7 @@
 
 mod args;
 mod gen_cred;
+mod json;
 mod manifest_cmd;
 mod output;
 mod pick;
@@ -13,6 +14,7 @@ use clap::{ArgGroup, Args, Subcommand};
 use uniprov::client::flow::{self, Action, Job};
 use uniprov::client::manifest::parse_hex;
 use uniprov::client::{ClientError, CUSTOM_DATA_ENDPOINT};
+use uniprov::entropy::OsEntropy;
 
 pub use args::ConnArgs;
 pub use gen_cred::GenCredArgs;
@@ -109,7 +111,7 @@ pub async fn run_esp_prov(args: EspProvArgs, json: bool) -> u8 {
         let Some(password) = args.conn.sec2_pwd else {
             let error = ClientError::Usage("--sec2_gen_cred needs --sec2_pwd".into());
             output::print_early_error("sec2-gen-cred", json, &error);
-            return error.class().exit_code();
+            return json::exit_code(error.class());
         };
         return gen_cred::run(
             &GenCredArgs {
@@ -205,7 +207,7 @@ async fn device_job(
         Ok(r) => r,
         Err(error) => {
             output::print_early_error(command, json, &error);
-            return error.class().exit_code();
+            return json::exit_code(error.class());
         }
     };
     let target = resolved.target.to_string();
@@ -213,7 +215,7 @@ async fn device_job(
         Ok(a) => a,
         Err(error) => {
             output::print_early_error(command, json, &error);
-            return error.class().exit_code();
+            return json::exit_code(error.class());
         }
     };
     if !json {
@@ -229,12 +231,12 @@ async fn device_job(
         expect_version: conn.proto_ver.clone(),
     };
     let mut console = Console::new(json, conn.passphrase.clone());
-    let report = flow::run(job, &mut console).await;
+    let report = flow::run(job, &mut console, &mut OsEntropy).await;
     console.finish();
     if json {
         output::print_json(command, Some(&target), &report);
     } else {
         summary::print(command, &target, &report);
     }
-    report.exit_code()
+    json::report_exit_code(&report)
 }
