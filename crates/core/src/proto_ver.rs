@@ -90,7 +90,12 @@ pub struct Capabilities(Vec<Capability>);
 impl Capabilities {
     /// Parses the entries of `prov.cap`.
     pub fn parse<S: AsRef<str>>(entries: &[S]) -> Self {
-        Capabilities(entries.iter().map(|e| Capability::parse(e.as_ref())).collect())
+        Capabilities(
+            entries
+                .iter()
+                .map(|e| Capability::parse(e.as_ref()))
+                .collect(),
+        )
     }
 
     /// Whether `capability` is listed.

@@ -31,7 +31,6 @@ use crate::Secret;
 pub const JUMPSTART_URL_PREFIX: &str =
     "https://espressif.github.io/esp-jumpstart/qrcode.html?data=";
 
-
 /// How the app reaches the device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum QrTransport {

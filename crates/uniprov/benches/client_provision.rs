@@ -9,7 +9,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use support::fake_device::{FakeConfig, FakeDevice};
 use support::http_device::spawn_http_device;
 use uniprov::client::{
-    open, RemoteDevice, ClientOptions, NetworkCredentials, SecurityRequest, Target, TransportKind,
+    open, ClientOptions, NetworkCredentials, RemoteDevice, SecurityRequest, Target, TransportKind,
 };
 use uniprov::core::Secret;
 use uniprov::entropy::OsEntropy;
@@ -43,9 +43,15 @@ fn provision(c: &mut Criterion) {
         b.to_async(&runtime).iter(|| async {
             let transport = Box::new(FakeDevice::new(config()));
             let options = ClientOptions::default();
-            let mut device = RemoteDevice::connect(transport, TransportKind::Http, security(), options, &mut OsEntropy)
-                .await
-                .unwrap();
+            let mut device = RemoteDevice::connect(
+                transport,
+                TransportKind::Http,
+                security(),
+                options,
+                &mut OsEntropy,
+            )
+            .await
+            .unwrap();
             device.provision(&credentials()).await.unwrap();
         })
     });
@@ -57,9 +63,15 @@ fn provision(c: &mut Criterion) {
         b.to_async(&runtime).iter(|| async {
             let options = ClientOptions::default();
             let transport = open(&target, &options).await.unwrap();
-            let mut device = RemoteDevice::connect(transport, target.kind(), security(), options, &mut OsEntropy)
-                .await
-                .unwrap();
+            let mut device = RemoteDevice::connect(
+                transport,
+                target.kind(),
+                security(),
+                options,
+                &mut OsEntropy,
+            )
+            .await
+            .unwrap();
             device.provision(&credentials()).await.unwrap();
         })
     });

@@ -76,8 +76,9 @@ fn security(options: &HashMap<String, String>) -> ClientSecurity {
                 .get("sec2-username")
                 .map_or(b"wifiprov".to_vec(), |u| u.as_bytes().to_vec()),
             password: secret("sec2-pwd").unwrap_or_else(|| usage()),
-            patch: number::<u32>(options, "sec-patch-ver")
-                .map_or(Sec2Patch::V1, |p| Sec2Patch::try_from(p).unwrap_or(Sec2Patch::V1)),
+            patch: number::<u32>(options, "sec-patch-ver").map_or(Sec2Patch::V1, |p| {
+                Sec2Patch::try_from(p).unwrap_or(Sec2Patch::V1)
+            }),
         },
     }
 }

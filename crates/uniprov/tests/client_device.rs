@@ -8,11 +8,11 @@ mod support;
 use std::time::Duration;
 
 use support::fake_device::{FakeConfig, FakeDevice};
+use uniprov::client::flow::{Ctrl, NetworkStatus};
 use uniprov::client::{
-    ClientError, RemoteDevice, ClientOptions, ErrorClass, NetworkCredentials, Phase, Provisioned,
+    ClientError, ClientOptions, ErrorClass, NetworkCredentials, Phase, Provisioned, RemoteDevice,
     SecurityLevel, SecurityRequest, TransportKind, Warning,
 };
-use uniprov::client::flow::{Ctrl, NetworkStatus};
 use uniprov::core::messages::NetworkKind;
 use uniprov::core::security::SecVer;
 use uniprov::core::Secret;
@@ -23,8 +23,11 @@ fn secret(s: &str) -> Option<Secret<Vec<u8>>> {
 }
 
 fn wifi(ssid: &str, pass: &str) -> NetworkCredentials {
-    NetworkCredentials::wifi(ssid.as_bytes().to_vec(), Secret::new(pass.as_bytes().to_vec()))
-        .unwrap()
+    NetworkCredentials::wifi(
+        ssid.as_bytes().to_vec(),
+        Secret::new(pass.as_bytes().to_vec()),
+    )
+    .unwrap()
 }
 
 async fn connect(

@@ -5,10 +5,10 @@ mod device;
 
 use std::sync::Arc;
 
+use uniprov::core::security::ClientSecurity;
 use uniprov::core::security::Sec2Patch;
 use uniprov::core::Secret;
 use uniprov::device::service::EndpointHandler;
-use uniprov::core::security::ClientSecurity;
 use uniprov::loadgen::{run, LoadConfig};
 
 #[tokio::test]

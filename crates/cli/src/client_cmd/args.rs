@@ -1,5 +1,7 @@
-//! The connection and security options every client subcommand takes, in esp_prov's
-//! spelling (`--service_name`) and the usual one (`--service-name`).
+//! The options of the client subcommands, in esp_prov's spelling (`--service_name`) and the
+//! usual one (`--service-name`): [`ConnArgs`] (connection and security), which every
+//! subcommand takes, and [`NetworkArgs`] (what to provision), which only `provision` and
+//! esp_prov's flag-only form take, so that `uniprov scan --reset` does not parse.
 
 use std::time::Duration;
 
@@ -38,7 +40,7 @@ impl From<QrTransport> for TransportArg {
     }
 }
 
-/// Connection, security and network options.
+/// Connection and security options.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ConnArgs {
     /// Transport to the device.
@@ -65,24 +67,6 @@ pub struct ConnArgs {
         hide_env_values = true
     )]
     pub sec2_pwd: Option<String>,
-    /// Wi-Fi network to join; without it the device scans and you pick one.
-    #[arg(long)]
-    pub ssid: Option<String>,
-    /// Wi-Fi passphrase (empty: open network).
-    #[arg(long, env = "UNIPROV_PASSPHRASE", hide_env_values = true)]
-    pub passphrase: Option<String>,
-    /// Data for the device's `custom-data` endpoint, sent before the credentials.
-    #[arg(long = "custom-data", alias = "custom_data", value_name = "STRING")]
-    pub custom_data: Option<String>,
-    /// Reset the device's provisioning state (prov-ctrl) and exit.
-    #[arg(long)]
-    pub reset: bool,
-    /// Restart provisioning on a provisioned device (prov-ctrl) and exit.
-    #[arg(long, conflicts_with = "reset")]
-    pub reprov: bool,
-    /// Thread operational dataset (hex TLVs) instead of Wi-Fi credentials.
-    #[arg(long = "dataset-tlvs", alias = "dataset_tlvs", value_name = "HEX")]
-    pub dataset_tlvs: Option<String>,
     /// BLE adapter (hci0); default: the first one.
     #[arg(long = "ble-adapter", alias = "ble_adapter", value_name = "NAME")]
     pub ble_adapter: Option<String>,
@@ -112,7 +96,30 @@ pub struct ConnArgs {
     pub proto_ver: Option<String>,
 }
 
-/// Everything the options say, resolved (QR merged, explicit flags winning).
+/// What to provision: network credentials, custom data, or a control command instead.
+#[derive(Debug, Clone, Default, Args)]
+pub struct NetworkArgs {
+    /// Wi-Fi network to join; without it the device scans and you pick one.
+    #[arg(long)]
+    pub ssid: Option<String>,
+    /// Wi-Fi passphrase (empty: open network).
+    #[arg(long, env = "UNIPROV_PASSPHRASE", hide_env_values = true)]
+    pub passphrase: Option<String>,
+    /// Data for the device's `custom-data` endpoint, sent before the credentials.
+    #[arg(long = "custom-data", alias = "custom_data", value_name = "STRING")]
+    pub custom_data: Option<String>,
+    /// Reset the device's provisioning state (prov-ctrl) and exit.
+    #[arg(long)]
+    pub reset: bool,
+    /// Restart provisioning on a provisioned device (prov-ctrl) and exit.
+    #[arg(long, conflicts_with = "reset")]
+    pub reprov: bool,
+    /// Thread operational dataset (hex TLVs) instead of Wi-Fi credentials.
+    #[arg(long = "dataset-tlvs", alias = "dataset_tlvs", value_name = "HEX")]
+    pub dataset_tlvs: Option<String>,
+}
+
+/// Everything the connection options say, resolved (QR merged, explicit flags winning).
 #[derive(Debug)]
 pub struct Resolved {
     /// The device.
@@ -121,8 +128,6 @@ pub struct Resolved {
     pub security: SecurityRequest,
     /// Timeouts.
     pub options: ClientOptions,
-    /// Credentials given on the command line, if complete.
-    pub credentials: Option<NetworkCredentials>,
     /// Notes for people (the QR names a SoftAP network to join first, ...).
     pub notes: Vec<String>,
 }
@@ -132,7 +137,7 @@ fn usage(message: impl Into<String>) -> ClientError {
 }
 
 impl ConnArgs {
-    /// Resolves the target, security and credentials.
+    /// Resolves the target and the security.
     pub fn resolve(&self) -> Result<Resolved, ClientError> {
         let qr = match &self.qr {
             Some(text) => Some(QrOptions::parse(text)?),
@@ -141,12 +146,10 @@ impl ConnArgs {
         let mut notes = Vec::new();
         let target = self.target(qr.as_ref(), &mut notes)?;
         let security = self.security(qr.as_ref());
-        let credentials = self.credentials()?;
         Ok(Resolved {
             target,
             security,
             options: self.device_options()?,
-            credentials,
             notes,
         })
     }
@@ -232,7 +235,9 @@ impl ConnArgs {
         }
         request
     }
+}
 
+impl NetworkArgs {
     /// Credentials from `--ssid`/`--passphrase` or `--dataset_tlvs`; `None` when neither.
     pub fn credentials(&self) -> Result<Option<NetworkCredentials>, ClientError> {
         let credentials = match (&self.ssid, &self.dataset_tlvs) {

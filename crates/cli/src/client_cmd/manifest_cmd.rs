@@ -85,9 +85,10 @@ pub async fn run(path: &Path, args: &ProvisionArgs, json: bool) -> u8 {
     }
     if json {
         let mut doc = json!({ "command": "provision", "manifest": path.display().to_string() });
-        if let (Some(map), Ok(serde_json::Value::Object(extra))) =
-            (doc.as_object_mut(), serde_json::to_value(ManifestJson::new(&report)))
-        {
+        if let (Some(map), Ok(serde_json::Value::Object(extra))) = (
+            doc.as_object_mut(),
+            serde_json::to_value(ManifestJson::new(&report)),
+        ) {
             map.extend(extra);
         }
         println!("{doc}");

@@ -16,7 +16,7 @@ use uniprov::client::manifest::parse_hex;
 use uniprov::client::{ClientError, CUSTOM_DATA_ENDPOINT};
 use uniprov::entropy::OsEntropy;
 
-pub use args::ConnArgs;
+pub use args::{ConnArgs, NetworkArgs};
 pub use gen_cred::GenCredArgs;
 use output::Console;
 
@@ -54,9 +54,12 @@ pub enum CtrlCommand {
 /// Options of `provision`.
 #[derive(Debug, Args)]
 pub struct ProvisionArgs {
-    /// Connection, security and network options.
+    /// Connection and security options.
     #[command(flatten)]
     pub conn: ConnArgs,
+    /// Network options.
+    #[command(flatten)]
+    pub network: NetworkArgs,
     /// Provision every device listed in this CSV file (see docs/client.md).
     #[arg(long, value_name = "FILE.csv")]
     pub manifest: Option<std::path::PathBuf>,
@@ -90,9 +93,12 @@ pub struct CustomArgs {
 /// `--sec2_gen_cred`.
 #[derive(Debug, Clone, Default, Args)]
 pub struct EspProvArgs {
-    /// Connection, security and network options.
+    /// Connection and security options.
     #[command(flatten)]
     pub conn: ConnArgs,
+    /// Network options.
+    #[command(flatten)]
+    pub network: NetworkArgs,
     /// Print a security 2 salt and verifier for --sec2_username/--sec2_pwd and exit.
     #[arg(long = "sec2-gen-cred", alias = "sec2_gen_cred")]
     pub sec2_gen_cred: bool,
@@ -124,6 +130,7 @@ pub async fn run_esp_prov(args: EspProvArgs, json: bool) -> u8 {
     }
     let args = ProvisionArgs {
         conn: args.conn,
+        network: args.network,
         manifest: None,
         parallel: 1,
         report: None,
@@ -135,15 +142,17 @@ pub async fn run_esp_prov(args: EspProvArgs, json: bool) -> u8 {
 pub async fn run(command: ClientCommand, json: bool) -> u8 {
     match command {
         ClientCommand::Provision(args) => provision(args, json).await,
-        ClientCommand::Scan(conn) => device_job("scan", &conn, json, |_| Ok(Action::Scan)).await,
+        ClientCommand::Scan(conn) => {
+            device_job("scan", &conn, None, json, || Ok(Action::Scan)).await
+        }
         ClientCommand::Status(conn) => {
-            device_job("status", &conn, json, |_| Ok(Action::Status)).await
+            device_job("status", &conn, None, json, || Ok(Action::Status)).await
         }
         ClientCommand::Ctrl(CtrlCommand::Reset(conn)) => {
-            device_job("ctrl reset", &conn, json, |_| Ok(Action::Reset)).await
+            device_job("ctrl reset", &conn, None, json, || Ok(Action::Reset)).await
         }
         ClientCommand::Ctrl(CtrlCommand::Reprov(conn)) => {
-            device_job("ctrl reprov", &conn, json, |_| Ok(Action::Reprov)).await
+            device_job("ctrl reprov", &conn, None, json, || Ok(Action::Reprov)).await
         }
         ClientCommand::Custom(args) => {
             let payload = match (&args.data, &args.hex) {
@@ -154,7 +163,7 @@ pub async fn run(command: ClientCommand, json: bool) -> u8 {
                 (None, None) => Err(ClientError::Usage("give --data or --hex".into())),
             };
             let endpoint = args.endpoint.clone();
-            device_job("custom", &args.conn, json, move |_| {
+            device_job("custom", &args.conn, None, json, move || {
                 Ok(Action::Custom {
                     endpoint,
                     data: payload?,
@@ -163,7 +172,7 @@ pub async fn run(command: ClientCommand, json: bool) -> u8 {
             .await
         }
         ClientCommand::Version(conn) => {
-            device_job("version", &conn, json, |_| Ok(Action::Version)).await
+            device_job("version", &conn, None, json, || Ok(Action::Version)).await
         }
         ClientCommand::Sec2GenCred(args) => gen_cred::run(&args, json),
     }
@@ -173,35 +182,39 @@ async fn provision(args: ProvisionArgs, json: bool) -> u8 {
     if let Some(path) = &args.manifest {
         return manifest_cmd::run(path, &args, json).await;
     }
-    let conn = args.conn;
-    let command = if conn.reset {
+    let network = args.network;
+    let command = if network.reset {
         "ctrl reset"
-    } else if conn.reprov {
+    } else if network.reprov {
         "ctrl reprov"
     } else {
         "provision"
     };
-    device_job(command, &conn.clone(), json, move |credentials| {
-        Ok(if conn.reset {
+    let passphrase = network.passphrase.clone();
+    device_job(command, &args.conn, passphrase, json, move || {
+        let credentials = network.credentials()?;
+        Ok(if network.reset {
             Action::Reset
-        } else if conn.reprov {
+        } else if network.reprov {
             Action::Reprov
         } else {
             Action::Provision {
                 credentials,
-                custom_data: conn.custom_data.map(String::into_bytes),
+                custom_data: network.custom_data.map(String::into_bytes),
             }
         })
     })
     .await
 }
 
-/// Resolves the options, runs one job against one device, prints the outcome.
+/// Resolves the options, runs one job against one device, prints the outcome. `passphrase`
+/// is the one given for the interactive network choice (`provision` without `--ssid`).
 async fn device_job(
     command: &str,
     conn: &ConnArgs,
+    passphrase: Option<String>,
     json: bool,
-    action: impl FnOnce(Option<uniprov::client::NetworkCredentials>) -> Result<Action, ClientError>,
+    action: impl FnOnce() -> Result<Action, ClientError>,
 ) -> u8 {
     let resolved = match conn.resolve() {
         Ok(r) => r,
@@ -211,7 +224,7 @@ async fn device_job(
         }
     };
     let target = resolved.target.to_string();
-    let action = match action(resolved.credentials) {
+    let action = match action() {
         Ok(a) => a,
         Err(error) => {
             output::print_early_error(command, json, &error);
@@ -230,7 +243,7 @@ async fn device_job(
         action,
         expect_version: conn.proto_ver.clone(),
     };
-    let mut console = Console::new(json, conn.passphrase.clone());
+    let mut console = Console::new(json, passphrase);
     let report = flow::run(job, &mut console, &mut OsEntropy).await;
     console.finish();
     if json {

@@ -2,10 +2,10 @@
 //! and read by the client to esp_prov's conclusions.
 
 use serde_json::Value;
-use uniprov_core::security::SecVer;
 use uniprov_core::proto_ver::{
     self, AppInfo, Capabilities, VersionInfo, CAP_NO_POP, CAP_NO_SEC, CAP_WIFI_SCAN,
 };
+use uniprov_core::security::SecVer;
 
 use super::{load, str_of};
 

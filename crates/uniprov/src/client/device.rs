@@ -15,8 +15,8 @@ use uniprov_core::proto_ver::VersionInfo;
 use uniprov_core::{Entropy, Secret};
 
 use super::error::ClientError;
-use super::negotiate::{negotiate, SecurityRequest, SecuritySummary, Warning};
 use super::flow::{Ctrl, NetworkStatus};
+use super::negotiate::{negotiate, SecurityRequest, SecuritySummary, Warning};
 use super::options::{ClientOptions, Credentials, NetworkCredentials, TransportKind};
 use super::report::{Phase, RemoteInfo, Timings};
 use super::session::{Session, VERSION_ENDPOINT};
@@ -370,7 +370,10 @@ impl RemoteDevice {
         };
         let response = self
             .timed(Phase::Ctrl, async |device: &mut Self| {
-                device.session.request(CTRL_ENDPOINT, &request.encode()).await
+                device
+                    .session
+                    .request(CTRL_ENDPOINT, &request.encode())
+                    .await
             })
             .await?;
         let response = CtrlResponse::decode(&response).map_err(|source| ClientError::Decode {

@@ -212,7 +212,9 @@ impl std::fmt::Display for MissingCredential {
             MissingCredential::Sec2Username => {
                 "the device uses security 2, and no username and password were given"
             }
-            MissingCredential::Sec2Password => "the device uses security 2, and no password was given",
+            MissingCredential::Sec2Password => {
+                "the device uses security 2, and no password was given"
+            }
             MissingCredential::Network => {
                 "no network credentials were given, and nobody can choose a network"
             }

@@ -35,9 +35,7 @@ fn rows_become_targets_security_and_credentials() {
         }
     );
     assert_eq!(entries[1].security.username.as_deref(), Some("wifiprov"));
-    assert!(
-        entries[1].credentials.ssid() == Some(&b"home"[..])
-    );
+    assert!(entries[1].credentials.ssid() == Some(&b"home"[..]));
     assert_eq!(
         entries[2].target,
         Target::Ble {
@@ -45,9 +43,10 @@ fn rows_become_targets_security_and_credentials() {
             adapter: None
         }
     );
-    assert!(
-        entries[2].credentials.dataset().is_some_and(|dataset| dataset.expose().len() == 10)
-    );
+    assert!(entries[2]
+        .credentials
+        .dataset()
+        .is_some_and(|dataset| dataset.expose().len() == 10));
     assert_eq!(entries[2].security.sec_ver, None);
 }
 

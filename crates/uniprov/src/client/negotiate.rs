@@ -17,8 +17,8 @@
 
 use std::fmt;
 
-pub use uniprov_core::security::SecurityLevel;
 use uniprov_core::proto_ver::{Capabilities, Capability};
+pub use uniprov_core::security::SecurityLevel;
 use uniprov_core::security::{ClientSecurity, Sec2Patch, SecVer};
 use uniprov_core::Secret;
 

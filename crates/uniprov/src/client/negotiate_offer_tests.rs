@@ -74,7 +74,10 @@ fn exact_compact_texts_of_network_provisioning_1_3() {
     let sec2 = br#"{"prov":{"ver":"netprov-v1.2","sec_ver":2,"sec_patch_ver":1,"cap":["wifi_prov","wifi_scan"]}}"#;
     let info = remote_info(sec2).unwrap();
     assert_eq!(info.prov_ver.as_deref(), Some("netprov-v1.2"));
-    assert_eq!((info.sec_ver, info.sec_patch_ver), (Some(SecVer::Sec2), Some(1)));
+    assert_eq!(
+        (info.sec_ver, info.sec_patch_ver),
+        (Some(SecVer::Sec2), Some(1))
+    );
     assert_eq!(info.capabilities, ["wifi_prov", "wifi_scan"]);
     assert!(offers_provisioning(&info));
 

@@ -27,7 +27,13 @@ fn sec2_request() -> SecurityRequest {
 #[test]
 fn sec_ver_from_proto_ver_selects_sec2_without_explicit_flag() {
     let n = negotiate(sec2_request(), &offer(Some(2), Some(1), &[])).unwrap();
-    assert!(matches!(n.security, ClientSecurity::Sec2 { patch: Sec2Patch::V1, .. }));
+    assert!(matches!(
+        n.security,
+        ClientSecurity::Sec2 {
+            patch: Sec2Patch::V1,
+            ..
+        }
+    ));
     assert_eq!(n.source, ChoiceSource::SecVer);
     assert!(n.warnings.is_empty());
 }
@@ -35,13 +41,25 @@ fn sec_ver_from_proto_ver_selects_sec2_without_explicit_flag() {
 #[test]
 fn absent_sec_patch_ver_means_patch_0() {
     let n = negotiate(sec2_request(), &offer(Some(2), None, &[])).unwrap();
-    assert!(matches!(n.security, ClientSecurity::Sec2 { patch: Sec2Patch::V0, .. }));
+    assert!(matches!(
+        n.security,
+        ClientSecurity::Sec2 {
+            patch: Sec2Patch::V0,
+            ..
+        }
+    ));
 }
 
 #[test]
 fn unknown_patch_uses_counter_and_warns() {
     let n = negotiate(sec2_request(), &offer(Some(2), Some(7), &[])).unwrap();
-    assert!(matches!(n.security, ClientSecurity::Sec2 { patch: Sec2Patch::V1, .. }));
+    assert!(matches!(
+        n.security,
+        ClientSecurity::Sec2 {
+            patch: Sec2Patch::V1,
+            ..
+        }
+    ));
     assert_eq!(n.warnings, vec![Warning::UnknownPatch { sec_patch_ver: 7 }]);
 }
 

@@ -3,7 +3,6 @@
 use std::fmt;
 use std::time::Duration;
 
-use serde::Serialize;
 use uniprov_core::messages::NetworkKind;
 use uniprov_core::Secret;
 
@@ -13,8 +12,7 @@ use super::error::ClientError;
 pub const DEFAULT_HTTP_SERVICE: &str = "192.168.4.1:80";
 
 /// The kind of link, which decides transport-specific defaults (scan paging, channel grouping).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TransportKind {
     /// HTTP (SoftAP scheme or any network interface).
     Http,

@@ -5,11 +5,13 @@ use tokio::time::Instant;
 
 use tracing::debug;
 use uniprov_core::messages::scan::{ScanReply, ScanRequest, ScanResponse};
-use uniprov_core::messages::{NetworkKind, Status, ThreadScanParams, WifiScanEntry, WifiScanParams};
+use uniprov_core::messages::{
+    NetworkKind, Status, ThreadScanParams, WifiScanEntry, WifiScanParams,
+};
 
 use super::device::RemoteDevice;
-use super::flow::Networks;
 use super::error::ClientError;
+use super::flow::Networks;
 use super::report::Phase;
 
 const SCAN_ENDPOINT: &str = "prov-scan";
