@@ -274,10 +274,9 @@ async fn scan(device: &mut RemoteDevice) -> Result<Networks, ClientError> {
 }
 
 async fn status(device: &mut RemoteDevice) -> Result<NetworkStatus, ClientError> {
-    let started = Instant::now();
-    let result = device.network_status().await;
     device
-        .timings_mut()
-        .record(Phase::Status, started.elapsed());
-    result
+        .timed(Phase::Status, async |device: &mut RemoteDevice| {
+            device.network_status().await
+        })
+        .await
 }
