@@ -287,7 +287,11 @@ impl RemoteDevice {
     /// The state of the device's network: the Wi-Fi station (GetStatus) or the Thread attach
     /// state (GetThreadStatus), after [`RemoteDevice::network`].
     pub async fn network_status(&mut self) -> Result<NetworkStatus, ClientError> {
-        let (request, operation) = match self.network() {
+        self.status_of(self.network()).await
+    }
+
+    async fn status_of(&mut self, network: NetworkKind) -> Result<NetworkStatus, ClientError> {
+        let (request, operation) = match network {
             NetworkKind::Wifi => (ConfigRequest::GetWifiStatus, "get status"),
             NetworkKind::Thread => (ConfigRequest::GetThreadStatus, "get thread status"),
         };
@@ -308,24 +312,28 @@ impl RemoteDevice {
         }
     }
 
-    /// Polls the status until the device joined the network, failed, or the connect timeout
-    /// passed. The poll interval starts short and grows (200 ms → 1 s by default) instead of
-    /// esp_prov's fixed 5 s.
-    pub async fn wait_joined(&mut self) -> Result<Provisioned, ClientError> {
+    /// Polls the status of `network` until the device joined it, failed, or the connect
+    /// timeout passed. The poll interval starts short and grows (200 ms → 1 s by default)
+    /// instead of esp_prov's fixed 5 s.
+    pub async fn wait_joined(&mut self, network: NetworkKind) -> Result<Provisioned, ClientError> {
         self.timed(Phase::Connected, async |device: &mut Self| {
-            device.poll_joined(Instant::now()).await
+            device.poll_joined(network, Instant::now()).await
         })
         .await
     }
 
-    async fn poll_joined(&mut self, started: Instant) -> Result<Provisioned, ClientError> {
+    async fn poll_joined(
+        &mut self,
+        network: NetworkKind,
+        started: Instant,
+    ) -> Result<Provisioned, ClientError> {
         let mut delay = self.options.poll_initial;
-        let what = match self.network() {
+        let what = match network {
             NetworkKind::Wifi => "the device to join the Wi-Fi network",
             NetworkKind::Thread => "the device to attach to the Thread network",
         };
         loop {
-            match self.network_status().await? {
+            match self.status_of(network).await? {
                 NetworkStatus::Wifi(WifiStatus::Connected(connected)) => {
                     return Ok(Provisioned::Wifi(connected))
                 }
@@ -353,9 +361,10 @@ impl RemoteDevice {
         &mut self,
         credentials: &NetworkCredentials,
     ) -> Result<Provisioned, ClientError> {
+        let network = credentials.network();
         self.set(credentials).await?;
-        self.apply(credentials.network()).await?;
-        self.wait_joined().await
+        self.apply(network).await?;
+        self.wait_joined(network).await
     }
 
     /// Sends a prov-ctrl command: `reset` after a failed attempt so new credentials are
