@@ -40,23 +40,36 @@ impl From<QrTransport> for TransportArg {
     }
 }
 
-/// Connection and security options.
+/// Connection and security options. The `display_order`s here and in [`NetworkArgs`] (2 to
+/// 21; clap breaks ties by name, so `custom`'s `--hex` (2) still comes first, and the options
+/// after these take 22) keep `--help` listing the options, and the global `--json` and `-v`
+/// (22 and 23), in the order they had as one struct.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ConnArgs {
     /// Transport to the device.
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, display_order = 2)]
     pub transport: Option<TransportArg>,
     /// HTTP host[:port] (default 192.168.4.1:80), or the BLE device name.
-    #[arg(long = "service-name", alias = "service_name", value_name = "NAME")]
+    #[arg(
+        long = "service-name",
+        alias = "service_name",
+        value_name = "NAME",
+        display_order = 3
+    )]
     pub service_name: Option<String>,
     /// Security scheme; default: what the device's proto-ver says.
-    #[arg(long = "sec-ver", alias = "sec_ver", value_parser = crate::sec_ver_arg::parser())]
+    #[arg(long = "sec-ver", alias = "sec_ver", value_parser = crate::sec_ver_arg::parser(), display_order = 4)]
     pub sec_ver: Option<SecVer>,
     /// Security 1 proof of possession.
-    #[arg(long, env = "UNIPROV_POP", hide_env_values = true)]
+    #[arg(long, env = "UNIPROV_POP", hide_env_values = true, display_order = 5)]
     pub pop: Option<String>,
     /// Security 2 username (default: `wifiprov`, like the device and the ESP apps).
-    #[arg(long = "sec2-username", alias = "sec2_username", value_name = "USER")]
+    #[arg(
+        long = "sec2-username",
+        alias = "sec2_username",
+        value_name = "USER",
+        display_order = 6
+    )]
     pub sec2_username: Option<String>,
     /// Security 2 password.
     #[arg(
@@ -64,35 +77,51 @@ pub struct ConnArgs {
         alias = "sec2_pwd",
         value_name = "PASSWORD",
         env = "UNIPROV_SEC2_PWD",
-        hide_env_values = true
+        hide_env_values = true,
+        display_order = 7
     )]
     pub sec2_pwd: Option<String>,
     /// BLE adapter (hci0); default: the first one.
-    #[arg(long = "ble-adapter", alias = "ble_adapter", value_name = "NAME")]
+    #[arg(
+        long = "ble-adapter",
+        alias = "ble_adapter",
+        value_name = "NAME",
+        display_order = 14
+    )]
     pub ble_adapter: Option<String>,
     /// QR payload of the device (its JSON, or the jumpstart URL, also percent-encoded): fills
     /// transport, name, PoP/username, security.
-    #[arg(long, value_name = "PAYLOAD")]
+    #[arg(long, value_name = "PAYLOAD", display_order = 15)]
     pub qr: Option<String>,
     /// Console transport: run this command and talk to its stdin/stdout.
-    #[arg(long, value_name = "COMMAND", conflicts_with = "serial")]
+    #[arg(
+        long,
+        value_name = "COMMAND",
+        conflicts_with = "serial",
+        display_order = 16
+    )]
     pub exec: Option<String>,
     /// Console transport: serial port.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", display_order = 17)]
     pub serial: Option<String>,
     /// Serial speed.
-    #[arg(long, default_value_t = 115_200)]
+    #[arg(long, default_value_t = 115_200, display_order = 18)]
     pub baud: u32,
     /// Console transport: the longest line, CR included, the device's console takes
     /// (default: 255 with --serial, ESP-IDF's line buffer; 16385 with --exec, uniprov's).
-    #[arg(long = "console-max-line", value_name = "BYTES")]
+    #[arg(long = "console-max-line", value_name = "BYTES", display_order = 19)]
     pub console_max_line: Option<usize>,
     /// Seconds to wait for one response and for the device to join the network
     /// (defaults: 30 and 60).
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", display_order = 20)]
     pub timeout: Option<f64>,
     /// Check that proto-ver's `prov.ver` is this (esp_prov's --proto_ver).
-    #[arg(long = "proto-ver", alias = "proto_ver", value_name = "VERSION")]
+    #[arg(
+        long = "proto-ver",
+        alias = "proto_ver",
+        value_name = "VERSION",
+        display_order = 21
+    )]
     pub proto_ver: Option<String>,
 }
 
@@ -100,22 +129,37 @@ pub struct ConnArgs {
 #[derive(Debug, Clone, Default, Args)]
 pub struct NetworkArgs {
     /// Wi-Fi network to join; without it the device scans and you pick one.
-    #[arg(long)]
+    #[arg(long, display_order = 8)]
     pub ssid: Option<String>,
     /// Wi-Fi passphrase (empty: open network).
-    #[arg(long, env = "UNIPROV_PASSPHRASE", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "UNIPROV_PASSPHRASE",
+        hide_env_values = true,
+        display_order = 9
+    )]
     pub passphrase: Option<String>,
     /// Data for the device's `custom-data` endpoint, sent before the credentials.
-    #[arg(long = "custom-data", alias = "custom_data", value_name = "STRING")]
+    #[arg(
+        long = "custom-data",
+        alias = "custom_data",
+        value_name = "STRING",
+        display_order = 10
+    )]
     pub custom_data: Option<String>,
     /// Reset the device's provisioning state (prov-ctrl) and exit.
-    #[arg(long)]
+    #[arg(long, display_order = 11)]
     pub reset: bool,
     /// Restart provisioning on a provisioned device (prov-ctrl) and exit.
-    #[arg(long, conflicts_with = "reset")]
+    #[arg(long, conflicts_with = "reset", display_order = 12)]
     pub reprov: bool,
     /// Thread operational dataset (hex TLVs) instead of Wi-Fi credentials.
-    #[arg(long = "dataset-tlvs", alias = "dataset_tlvs", value_name = "HEX")]
+    #[arg(
+        long = "dataset-tlvs",
+        alias = "dataset_tlvs",
+        value_name = "HEX",
+        display_order = 13
+    )]
     pub dataset_tlvs: Option<String>,
 }
 

@@ -61,13 +61,18 @@ pub struct ProvisionArgs {
     #[command(flatten)]
     pub network: NetworkArgs,
     /// Provision every device listed in this CSV file (see docs/client.md).
-    #[arg(long, value_name = "FILE.csv")]
+    #[arg(long, value_name = "FILE.csv", display_order = 22)]
     pub manifest: Option<std::path::PathBuf>,
     /// Devices provisioned at the same time (with --manifest).
-    #[arg(long, default_value_t = 4, requires = "manifest")]
+    #[arg(long, default_value_t = 4, requires = "manifest", display_order = 22)]
     pub parallel: usize,
     /// Write the per-device results as JSON to this file (with --manifest).
-    #[arg(long, value_name = "FILE.json", requires = "manifest")]
+    #[arg(
+        long,
+        value_name = "FILE.json",
+        requires = "manifest",
+        display_order = 22
+    )]
     pub report: Option<std::path::PathBuf>,
 }
 
@@ -100,10 +105,15 @@ pub struct EspProvArgs {
     #[command(flatten)]
     pub network: NetworkArgs,
     /// Print a security 2 salt and verifier for --sec2_username/--sec2_pwd and exit.
-    #[arg(long = "sec2-gen-cred", alias = "sec2_gen_cred")]
+    #[arg(long = "sec2-gen-cred", alias = "sec2_gen_cred", display_order = 22)]
     pub sec2_gen_cred: bool,
     /// Salt length for --sec2_gen_cred.
-    #[arg(long = "sec2-salt-len", alias = "sec2_salt_len", default_value_t = 16)]
+    #[arg(
+        long = "sec2-salt-len",
+        alias = "sec2_salt_len",
+        default_value_t = 16,
+        display_order = 22
+    )]
     pub sec2_salt_len: u16,
 }
 
