@@ -9,6 +9,7 @@
 //! security 1 without a PoP) are warnings. It prints no secret.
 
 use anyhow::{bail, Context};
+use uniprov::core::security::SecVer;
 use uniprov::device::network::sim::SimConfig;
 
 use super::options::{Options, SecurityOptions};
@@ -55,11 +56,11 @@ pub(super) fn check(options: &Options) -> anyhow::Result<String> {
 /// The security scheme's summary, or why it cannot serve.
 fn security(args: &SecurityOptions) -> anyhow::Result<String> {
     match args.sec_ver {
-        0 => {
+        SecVer::Sec0 => {
             tracing::warn!("security 0: no encryption, no authentication (asked for explicitly)");
             Ok("security 0".into())
         }
-        1 => {
+        SecVer::Sec1 => {
             if args.pop.as_ref().is_none_or(|p| p.0.is_empty()) {
                 tracing::warn!(
                     "security 1 without a PoP: anyone in range can provision this device"

@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::bail;
 use uniprov::core::messages::NetworkKind;
 use uniprov::core::proto_ver::AppInfo;
+use uniprov::core::security::SecVer;
 use uniprov::device::manager::{AutoStop, Mode};
 use uniprov::device::service::{AuthLimits, ConsoleIo, OnStoredCredentials, TransportSpec};
 use uniprov::device::storage;
@@ -31,8 +32,8 @@ pub(super) struct Options {
 
 /// The security scheme as given (parsed and checked by `security::configure`).
 pub(super) struct SecurityOptions {
-    /// 0, 1 or 2.
-    pub(super) sec_ver: u8,
+    /// The scheme.
+    pub(super) sec_ver: SecVer,
     /// Security 1 proof of possession.
     pub(super) pop: Option<SecretArg>,
     /// Security 2 username, the default for the network filled in.

@@ -1,7 +1,7 @@
 //! The security scheme from the command line, and what the QR code / banner may show of it.
 
 use anyhow::{bail, Context};
-use uniprov::core::security::{generate_sec2_credentials, DeviceSecurity, Sec2Patch};
+use uniprov::core::security::{generate_sec2_credentials, DeviceSecurity, Sec2Patch, SecVer};
 use uniprov::core::{Entropy, Secret};
 use uniprov::device::service::DeviceBuilder;
 use uniprov::device::storage::SEC2_SALT_LEN;
@@ -61,14 +61,14 @@ pub(super) struct Configured {
 /// Builds the security scheme.
 pub(super) fn configure(args: &SecurityOptions) -> anyhow::Result<Configured> {
     match args.sec_ver {
-        0 => {
+        SecVer::Sec0 => {
             tracing::warn!("*** SECURITY 0: NO ENCRYPTION, NO AUTHENTICATION. Anyone in range can read the Wi-Fi passphrase and provision this device. ***");
             Ok(Configured {
                 device: DeviceSide::Given(DeviceSecurity::Sec0),
                 shown: Shown::Sec0,
             })
         }
-        1 => {
+        SecVer::Sec1 => {
             let pop = args
                 .pop
                 .as_ref()
