@@ -20,9 +20,10 @@
 use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
-use tokio::time::Instant;
-use uniprov::device::manager::{Action, AutoStop, Manager, ManagerConfig, Mode, ScanOutcome};
-use uniprov::device::network::{DisconnectReason, NetworkError, NetworkEvent};
+use uniprov_core::manager::{
+    Action, AutoStop, BackendOp, DisconnectReason, Manager, ManagerConfig, Mode, NetworkEvent,
+    ProvState, ScanFailed, ScanOutcome,
+};
 use uniprov_core::messages::config::{ConfigRequest, ConfigResponse};
 use uniprov_core::messages::ctrl::{CtrlRequest, CtrlResponse};
 use uniprov_core::messages::scan::{ScanRequest, ScanResponse};
@@ -30,6 +31,7 @@ use uniprov_core::messages::{
     AuthMode, NetworkKind, ThreadAttached, ThreadFailReason, ThreadScanEntry, WifiConnected,
     WifiCredentials, WifiScanEntry,
 };
+use uniprov_core::time::Instant;
 use uniprov_core::Secret;
 use uniprov_fuzz::input::Reader;
 
@@ -81,15 +83,15 @@ impl Ledger {
     fn check(&mut self, cause: Cause, actions: &[Action]) {
         for action in actions {
             match action {
-                Action::Connect(c) => {
+                Action::Backend(BackendOp::Connect(c)) => {
                     assert!(
                         matches!(cause, Cause::Apply | Cause::Disconnected),
                         "Connect without Apply or retry"
                     );
                     self.connecting = Some(c.ssid.clone());
                 }
-                Action::AttachThread(_) => assert!(cause == Cause::Apply, "attach without Apply"),
-                Action::PersistWifi(c) => {
+                Action::Backend(BackendOp::AttachThread(_)) => assert!(cause == Cause::Apply, "attach without Apply"),
+                Action::Backend(BackendOp::PersistWifi(c)) => {
                     assert!(
                         cause == Cause::Connected,
                         "persisted Wi-Fi before connecting"
@@ -100,7 +102,7 @@ impl Ledger {
                         "persisted other SSID"
                     );
                 }
-                Action::PersistThread(_) => {
+                Action::Backend(BackendOp::PersistThread(_)) => {
                     assert!(
                         cause == Cause::Attached,
                         "persisted a dataset before attaching"
@@ -236,14 +238,14 @@ fn step(m: &mut Manager, now: &mut Instant, ledger: &mut Ledger, op: u8, body: &
             let entries = r.rest();
             let done = if op % 12 == 8 {
                 let result = if failed {
-                    Err(NetworkError::Backend("scan failed".into()))
+                    Err(ScanFailed)
                 } else {
                     Ok(wifi_entries(entries))
                 };
                 m.on_wifi_scan_done(result, *now)
             } else {
                 let result = if failed {
-                    Err(NetworkError::Backend("scan failed".into()))
+                    Err(ScanFailed)
                 } else {
                     Ok(thread_entries(entries))
                 };
@@ -258,7 +260,7 @@ fn step(m: &mut Manager, now: &mut Instant, ledger: &mut Ledger, op: u8, body: &
         10 => {
             let actions = match r.byte() % 4 {
                 0 => {
-                    let idle = m.state() == uniprov::device::manager::ProvState::Idle;
+                    let idle = m.state() == ProvState::Idle;
                     let started = m.start(*now);
                     assert_eq!(started.is_ok(), idle);
                     started.unwrap_or_default()
@@ -292,7 +294,7 @@ fuzz_target!(|data: &[u8]| {
     let mut input = Reader::new(data);
     let (a, b) = (input.byte(), input.byte());
     let (mut m, _) = Manager::new(config(a, b));
-    let mut now = Instant::now();
+    let mut now = Instant::ZERO;
     let mut ledger = Ledger::default();
     if let Ok(actions) = m.start(now) {
         ledger.check(Cause::Other, &actions);

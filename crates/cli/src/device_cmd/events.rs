@@ -2,12 +2,14 @@
 
 use std::io::Write;
 
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{json, Value};
 use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinHandle;
 use uniprov::core::messages::NetworkKind;
+use uniprov::core::messages::{ThreadFailReason, WifiFailReason};
 use uniprov::device::manager::ProvEvent;
-use uniprov::device::network::NetworkEvent;
+use uniprov::device::network::{DisconnectReason, NetworkEvent};
 use uniprov::device::service::{DeviceBuilder, DeviceEvent, DeviceHandle};
 
 use super::EventsFormat;
@@ -91,9 +93,8 @@ fn write_line(value: &Value) {
 /// The JSON form of an event. Never contains a passphrase or a dataset.
 pub(super) fn to_json(event: &DeviceEvent) -> Value {
     match event {
-        DeviceEvent::Prov(event) => {
-            serde_json::to_value(event).unwrap_or_else(|_| json!({"event": "unknown"}))
-        }
+        DeviceEvent::Prov(event) => serde_json::to_value(ProvEventJson(event))
+            .unwrap_or_else(|_| json!({"event": "unknown"})),
         DeviceEvent::AlreadyProvisioned { network } => json!({
             "event": "already_provisioned",
             "network": network_name(*network),
@@ -108,7 +109,7 @@ pub(super) fn to_json(event: &DeviceEvent) -> Value {
         DeviceEvent::Network(NetworkEvent::Disconnected { reason }) => json!({
             "event": "network",
             "state": "disconnected",
-            "reason": reason,
+            "reason": ReasonJson(*reason),
         }),
         DeviceEvent::Network(NetworkEvent::ThreadAttached(info)) => json!({
             "event": "network",
@@ -136,5 +137,72 @@ fn network_name(network: NetworkKind) -> &'static str {
     match network {
         NetworkKind::Wifi => "wifi",
         NetworkKind::Thread => "thread",
+    }
+}
+
+/// A provisioning event as `--events json` writes it: `{"event": "cred_recv", "ssid": "HomeNetwork"}`
+/// (the event's snake_case name, then its fields; never a passphrase or a dataset).
+pub(super) struct ProvEventJson<'a>(pub(super) &'a ProvEvent);
+
+impl Serialize for ProvEventJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let name = match self.0 {
+            ProvEvent::Init => "init",
+            ProvEvent::Start => "start",
+            ProvEvent::SetStaConfig => "set_sta_config",
+            ProvEvent::CredRecv { .. } => "cred_recv",
+            ProvEvent::CredFail { .. } => "cred_fail",
+            ProvEvent::CredSuccess => "cred_success",
+            ProvEvent::ThreadDatasetRecv => "thread_dataset_recv",
+            ProvEvent::ThreadDatasetFail { .. } => "thread_dataset_fail",
+            ProvEvent::ThreadDatasetSuccess => "thread_dataset_success",
+            ProvEvent::End => "end",
+            ProvEvent::Deinit => "deinit",
+        };
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("event", name)?;
+        match self.0 {
+            ProvEvent::CredRecv { ssid } => map.serialize_entry("ssid", ssid)?,
+            ProvEvent::CredFail { reason } => {
+                map.serialize_entry("reason", wifi_reason(*reason))?
+            }
+            ProvEvent::ThreadDatasetFail { reason } => {
+                map.serialize_entry("reason", thread_reason(*reason))?;
+            }
+            _ => {}
+        }
+        map.end()
+    }
+}
+
+fn wifi_reason(reason: WifiFailReason) -> &'static str {
+    match reason {
+        WifiFailReason::AuthError => "auth_error",
+        WifiFailReason::NetworkNotFound => "network_not_found",
+    }
+}
+
+fn thread_reason(reason: ThreadFailReason) -> &'static str {
+    match reason {
+        ThreadFailReason::DatasetInvalid => "dataset_invalid",
+        ThreadFailReason::NetworkNotFound => "network_not_found",
+    }
+}
+
+/// A disconnect reason: `{"kind": "auth_failed"}`, `{"kind": "other", "code": 3}`.
+struct ReasonJson(DisconnectReason);
+
+impl Serialize for ReasonJson {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        match self.0 {
+            DisconnectReason::AuthFailed => map.serialize_entry("kind", "auth_failed")?,
+            DisconnectReason::NoApFound => map.serialize_entry("kind", "no_ap_found")?,
+            DisconnectReason::Other(code) => {
+                map.serialize_entry("kind", "other")?;
+                map.serialize_entry("code", &code)?;
+            }
+        }
+        map.end()
     }
 }

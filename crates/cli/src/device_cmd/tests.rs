@@ -142,3 +142,68 @@ fn the_printed_commands_show_the_thread_default_username() {
     let esp = banner::client_security(&configured.shown, "esp_prov", false);
     assert!(esp.contains("--sec2_username threadprov"), "{esp}");
 }
+
+/// Moved from the manager's tests with the manager into the core (the JSON form is the CLI's).
+#[test]
+fn events_serialize_without_secrets() {
+    let json = |e: ProvEvent| serde_json::to_string(&events::ProvEventJson(&e)).expect("json");
+    assert_eq!(json(ProvEvent::Init), r#"{"event":"init"}"#);
+    assert_eq!(
+        json(ProvEvent::CredRecv {
+            ssid: "HomeNetwork".into()
+        }),
+        r#"{"event":"cred_recv","ssid":"HomeNetwork"}"#
+    );
+    assert_eq!(
+        json(ProvEvent::CredFail {
+            reason: uniprov::core::messages::WifiFailReason::AuthError
+        }),
+        r#"{"event":"cred_fail","reason":"auth_error"}"#
+    );
+    assert_eq!(
+        json(ProvEvent::ThreadDatasetFail {
+            reason: uniprov::core::messages::ThreadFailReason::NetworkNotFound
+        }),
+        r#"{"event":"thread_dataset_fail","reason":"network_not_found"}"#
+    );
+}
+
+/// Every event and reason keeps the JSON the serde derives wrote before the move.
+#[test]
+fn event_json_names_are_the_derived_ones() {
+    use uniprov::device::network::{DisconnectReason, NetworkEvent};
+    let names = [
+        (ProvEvent::Start, r#"{"event":"start"}"#),
+        (ProvEvent::SetStaConfig, r#"{"event":"set_sta_config"}"#),
+        (ProvEvent::CredSuccess, r#"{"event":"cred_success"}"#),
+        (
+            ProvEvent::ThreadDatasetRecv,
+            r#"{"event":"thread_dataset_recv"}"#,
+        ),
+        (
+            ProvEvent::ThreadDatasetSuccess,
+            r#"{"event":"thread_dataset_success"}"#,
+        ),
+        (ProvEvent::End, r#"{"event":"end"}"#),
+        (ProvEvent::Deinit, r#"{"event":"deinit"}"#),
+    ];
+    for (event, want) in names {
+        assert_eq!(events::to_json(&DeviceEvent::Prov(event)).to_string(), want);
+    }
+    let reason = |reason| {
+        let event = DeviceEvent::Network(NetworkEvent::Disconnected { reason });
+        events::to_json(&event)["reason"].to_string()
+    };
+    assert_eq!(
+        reason(DisconnectReason::AuthFailed),
+        r#"{"kind":"auth_failed"}"#
+    );
+    assert_eq!(
+        reason(DisconnectReason::NoApFound),
+        r#"{"kind":"no_ap_found"}"#
+    );
+    assert_eq!(
+        reason(DisconnectReason::Other(3)),
+        r#"{"code":3,"kind":"other"}"#
+    );
+}

@@ -4,9 +4,11 @@
 //! * [`network`]: the [`network::NetworkBackend`] trait (scan, connect, events, persist) and the
 //!   simulated radio.
 //! * [`storage`]: the state directory (credentials, sec2 salt and verifier), written atomically.
-//! * [`manager`]: the provisioning manager, a synchronous sans-IO state machine.
+//! * [`manager`]: the provisioning manager, a synchronous sans-IO state machine (in the core,
+//!   [`uniprov_core::manager`]; re-exported).
 //! * [`transport`]: transports that carry requests into the provisioning manager.
-//! * [`service`]: the device runtime: the task that serves the transports with the manager, and
+//! * [`service`]: the device runtime: the task that serves the transports with the core's
+//!   [`uniprov_core::device::Device`] (router and manager), and
 //!   the application API ([`service::DeviceBuilder`], [`service::DeviceHandle`]).
 
 pub mod manager;

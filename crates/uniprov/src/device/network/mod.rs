@@ -34,16 +34,15 @@
 //!   attempt), so a small channel never lags in practice; a lagging receiver should re-subscribe.
 
 use async_trait::async_trait;
-use serde::Serialize;
 use tokio::sync::broadcast;
 use uniprov_core::messages::{
-    NetworkKind, ThreadAttached, ThreadFailReason, ThreadScanEntry, ThreadScanParams,
-    WifiConnected, WifiCredentials, WifiScanEntry, WifiScanParams,
+    NetworkKind, ThreadScanEntry, ThreadScanParams, WifiCredentials, WifiScanEntry, WifiScanParams,
 };
 use uniprov_core::Secret;
 
 pub mod authmode;
-pub mod dataset;
+/// Thread operational datasets (in the core: [`uniprov_core::dataset`]).
+pub use uniprov_core::dataset;
 #[cfg(target_os = "linux")]
 pub mod linux;
 #[cfg(all(target_os = "linux", feature = "networkmanager"))]
@@ -111,89 +110,8 @@ pub trait NetworkBackend: Send + Sync {
     fn subscribe(&self) -> broadcast::Receiver<NetworkEvent>;
 }
 
-/// What a backend reports about the attempt it was asked to make.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NetworkEvent {
-    /// The station joined the network and has an IPv4 address (ESP: `IP_EVENT_STA_GOT_IP`).
-    Connected(WifiConnected),
-    /// The attempt failed or the link was lost (ESP: `WIFI_EVENT_STA_DISCONNECTED`).
-    Disconnected {
-        /// Why.
-        reason: DisconnectReason,
-    },
-    /// The Thread interface attached (OpenThread role child/router/leader).
-    ThreadAttached(ThreadAttached),
-    /// Attaching failed.
-    ThreadFailed(ThreadFailReason),
-}
-
-/// For people and logs: `connected to "HomeNetwork" (IPv4 192.168.1.100, WPA2_PSK, channel 6)`,
-/// never raw byte lists.
-impl std::fmt::Display for NetworkEvent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            NetworkEvent::Connected(info) => {
-                let auth = info
-                    .auth_mode
-                    .name()
-                    .map_or_else(|| format!("auth mode {}", info.auth_mode.0), str::to_owned);
-                write!(
-                    f,
-                    "connected to {:?} (IPv4 {}, {auth}, channel {})",
-                    String::from_utf8_lossy(&info.ssid),
-                    info.ip4_addr,
-                    info.channel
-                )
-            }
-            NetworkEvent::Disconnected { reason } => write!(f, "disconnected: {reason}"),
-            NetworkEvent::ThreadAttached(info) => write!(
-                f,
-                "attached to Thread network {:?} (PAN 0x{:04x}, channel {})",
-                info.name, info.pan_id, info.channel
-            ),
-            NetworkEvent::ThreadFailed(reason) => write!(f, "Thread attach failed: {reason:?}"),
-        }
-    }
-}
-
-impl std::fmt::Display for DisconnectReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            DisconnectReason::AuthFailed => {
-                f.write_str("authentication failed (wrong passphrase?)")
-            }
-            DisconnectReason::NoApFound => {
-                f.write_str("network not found (wrong SSID or out of range?)")
-            }
-            DisconnectReason::Other(code) => write!(f, "reason code {code}"),
-        }
-    }
-}
-
-/// Why a Wi-Fi station attempt ended, in the classes the manager distinguishes (§10.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case", tag = "kind", content = "code")]
-pub enum DisconnectReason {
-    /// The passphrase was refused (MIC failure, 4-way handshake timeout, auth failure).
-    AuthFailed,
-    /// No access point with that SSID answered.
-    NoApFound,
-    /// Anything else, with the raw IEEE 802.11 / ESP-IDF reason code.
-    Other(u16),
-}
-
-impl DisconnectReason {
-    /// Classifies an ESP-IDF `wifi_err_reason_t` (also the IEEE 802.11 reason codes wpa_supplicant
-    /// reports): 14 MIC_FAILURE, 15 4WAY_HANDSHAKE_TIMEOUT, 202 AUTH_FAIL, 204 HANDSHAKE_TIMEOUT are
-    /// authentication failures; 201 NO_AP_FOUND is "not found" (§10.3).
-    pub fn from_esp_reason(code: u16) -> Self {
-        match code {
-            14 | 15 | 202 | 204 => DisconnectReason::AuthFailed,
-            201 => DisconnectReason::NoApFound,
-            other => DisconnectReason::Other(other),
-        }
-    }
-}
+/// The events a backend reports and the manager reads live in the core.
+pub use uniprov_core::manager::{DisconnectReason, NetworkEvent};
 
 /// A backend failure (not an attempt's outcome: those are [`NetworkEvent`]s).
 #[derive(Debug, thiserror::Error)]

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{broadcast, mpsc, watch};
-use tokio::time::Instant;
+use uniprov_core::device::Device;
+use uniprov_core::manager::BackendOp;
 use uniprov_core::messages::NetworkKind;
 use uniprov_core::proto_ver::AppInfo;
 use uniprov_core::protocomm::{EndpointKind, Protocomm};
@@ -14,10 +15,11 @@ use uniprov_core::Entropy;
 
 use super::actor::{Actor, Internal};
 use super::auth_limit::AuthLimits;
-use super::effects::{backend_worker, BackendOp};
+use super::clock::Clock;
+use super::effects::{backend_worker, Job};
 use super::handle::{DeviceHandle, Shared};
 use super::{endpoint, transports, version, DeviceEvent, EndpointHandler};
-use crate::device::manager::{AutoStop, Manager, ManagerConfig, Mode};
+use crate::device::manager::{AutoStop, ManagerConfig, Mode};
 use crate::device::network::sim::SimRadio;
 use crate::device::network::{NetworkBackend, NetworkError};
 use crate::device::storage::{StateDir, StorageError};
@@ -364,13 +366,13 @@ impl DeviceBuilder {
                 .map_err(|_| StartError::Endpoint(name.into()))?;
         }
         let endpoint_names: Vec<String> = endpoints.iter().map(|(n, _)| n.clone()).collect();
-        let mut handlers = Vec::new();
+        let mut handlers = std::collections::HashMap::new();
         for (name, handler) in endpoints {
             if let Some(handler) = handler {
                 protocomm
                     .add_endpoint(&name, EndpointKind::Request)
                     .map_err(|_| StartError::Endpoint(name.clone()))?;
-                handlers.push((name, handler));
+                handlers.insert(name, handler);
             }
         }
 
@@ -389,8 +391,9 @@ impl DeviceBuilder {
             transports::Running::default()
         };
 
-        let (manager, mut actions) = Manager::new(manager);
-        let (ops, ops_rx) = mpsc::unbounded_channel::<BackendOp>();
+        let clock = Clock::start();
+        let (mut device, mut actions) = Device::new(protocomm, manager);
+        let (ops, ops_rx) = mpsc::unbounded_channel::<Job>();
         let (internal, internal_rx) = mpsc::unbounded_channel::<Internal>();
         // Subscribed before the worker runs: the outcome of connecting with stored
         // credentials can come at once and must not be missed.
@@ -401,20 +404,19 @@ impl DeviceBuilder {
             ops_rx,
             internal.clone(),
         ));
-        let mut manager = manager;
         if let Some(credentials) = stored {
             let _ = events.send(DeviceEvent::AlreadyProvisioned { network });
             if connect_stored {
-                let _ = ops.send(credentials);
+                let _ = ops.send(Job::from(credentials));
             }
         }
         if run_manager {
-            match manager.start(Instant::now()) {
+            match device.start(clock.now()) {
                 Ok(started) => actions.extend(started),
                 Err(error) => tracing::error!(%error, "manager start"),
             }
         }
-        let (state_tx, state_rx) = watch::channel(manager.state());
+        let (state_tx, state_rx) = watch::channel(device.state());
         let (finished_tx, finished_rx) = watch::channel(false);
         let (commands, commands_rx) = mpsc::channel(16);
         let shared = Arc::new(Shared {
@@ -422,12 +424,12 @@ impl DeviceBuilder {
             queue: queue.clone(),
             http_addrs: running.http_addrs.clone(),
             version,
-            mode: manager.config().mode,
+            mode: device.manager().config().mode,
             network,
         });
         let mut actor = Actor::new(super::actor::Parts {
-            protocomm,
-            manager,
+            device,
+            clock,
             backend,
             entropy,
             handlers,
@@ -472,6 +474,8 @@ fn stored_credentials(
                 channel: 0,
             })
         }),
-        NetworkKind::Thread => dir.load_thread()?.map(|t| BackendOp::Attach(t.dataset)),
+        NetworkKind::Thread => dir
+            .load_thread()?
+            .map(|t| BackendOp::AttachThread(t.dataset)),
     })
 }

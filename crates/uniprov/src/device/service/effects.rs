@@ -5,37 +5,34 @@
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
-use uniprov_core::messages::{ThreadFailReason, WifiCredentials};
-use uniprov_core::Secret;
+use uniprov_core::manager::BackendOp;
+use uniprov_core::messages::ThreadFailReason;
 
 use super::actor::Internal;
 use crate::device::network::{DisconnectReason, NetworkBackend, NetworkError, NetworkEvent};
 use crate::device::storage::StateDir;
 
-/// One backend operation.
-pub(super) enum BackendOp {
-    /// Start one Wi-Fi attempt.
-    Connect(WifiCredentials),
-    /// Start attaching to Thread.
-    Attach(Secret<Vec<u8>>),
-    /// Cancel the attempt / leave the network.
-    Disconnect,
-    /// Persist proven Wi-Fi credentials: backend, then state directory.
-    PersistWifi(WifiCredentials),
-    /// Persist a proven Thread dataset: backend, then state directory.
-    PersistThread(Secret<Vec<u8>>),
-    /// Forget stored credentials (backend and state directory); the result goes to the caller.
-    Forget(Option<oneshot::Sender<Result<(), String>>>),
+/// One backend operation (the core's [`BackendOp`]), and who waits for its result.
+pub(super) struct Job {
+    pub(super) op: BackendOp,
+    /// Told the result of a [`BackendOp::ForgetCredentials`] (`DeviceHandle::reset_provisioning`).
+    pub(super) done: Option<oneshot::Sender<Result<(), String>>>,
+}
+
+impl From<BackendOp> for Job {
+    fn from(op: BackendOp) -> Job {
+        Job { op, done: None }
+    }
 }
 
 /// Runs operations until the device task drops its sender.
 pub(super) async fn backend_worker(
     backend: Arc<dyn NetworkBackend>,
     state_dir: Option<StateDir>,
-    mut ops: mpsc::UnboundedReceiver<BackendOp>,
+    mut ops: mpsc::UnboundedReceiver<Job>,
     internal: mpsc::UnboundedSender<Internal>,
 ) {
-    while let Some(op) = ops.recv().await {
+    while let Some(Job { op, done }) = ops.recv().await {
         match op {
             BackendOp::Connect(credentials) => {
                 if let Err(error) = backend.connect_wifi(&credentials).await {
@@ -46,7 +43,7 @@ pub(super) async fn backend_worker(
                     let _ = internal.send(Internal::Network(NetworkEvent::Disconnected { reason }));
                 }
             }
-            BackendOp::Attach(dataset) => {
+            BackendOp::AttachThread(dataset) => {
                 if let Err(error) = backend.attach_thread(&dataset).await {
                     tracing::warn!(%error, "attach failed to start");
                     let reason = match error {
@@ -77,7 +74,7 @@ pub(super) async fn backend_worker(
                 };
                 log_persist(result);
             }
-            BackendOp::Forget(reply) => {
+            BackendOp::ForgetCredentials => {
                 let result = match backend.forget().await {
                     Ok(()) => store(&state_dir, StateDir::clear_network),
                     Err(error) => Err(error.to_string()),
@@ -85,8 +82,8 @@ pub(super) async fn backend_worker(
                 if let Err(error) = &result {
                     tracing::warn!(%error, "forgetting credentials failed");
                 }
-                if let Some(reply) = reply {
-                    let _ = reply.send(result);
+                if let Some(done) = done {
+                    let _ = done.send(result);
                 }
             }
         }

@@ -1,10 +1,11 @@
-//! The device runtime: one task that owns the protocomm router, the provisioning manager, the
-//! network backend, the state directory and the custom endpoints, and serves every transport
-//! (docs/protocol.md §1, §3, §10, §11).
+//! The device runtime: one task that owns the core's [`Device`] (protocomm router and
+//! provisioning manager), the network backend, the state directory and the custom endpoint
+//! handlers, and serves every transport (docs/protocol.md §1, §3, §10, §11). The protocol is the
+//! core's; this module is its IO.
 //!
 //! ```text
-//!  HTTP ─┐                       ┌─ Protocomm (proto-ver, prov-session, decrypt/encrypt)
-//!  console ─► request queue ─► device task ─┼─ Manager (prov-config, prov-scan, prov-ctrl, timers)
+//!  HTTP ─┐                                 ┌─ core Device::handle_request (route, decrypt,
+//!  console ─► request queue ─► device task ─┤    decode, Manager, encode, encrypt)
 //!  handles ─► commands ──────┘       │      └─ custom endpoint handlers
 //!                                     ├─► backend worker (connect, persist, forget: in order)
 //!                                     ├─► scan tasks
@@ -18,11 +19,13 @@
 //!
 //! # How a request is served
 //!
-//! `Protocomm::receive` answers proto-ver and prov-session itself; a decrypted request goes to
-//! prov-config / prov-scan / prov-ctrl (decoded by the core, handled by the [`Manager`]) or to a
-//! custom endpoint handler, and the answer is encrypted with `Protocomm::respond`. Anything
-//! refused (unknown endpoint, failed handshake, undecodable request, a handler saying no) is
-//! answered with `None`, which the transports turn into ESP's silent close (§3.3). A blocking
+//! After admission (guessing limits, idle sessions), one core call,
+//! `Device::handle_request`, answers proto-ver and prov-session, or decrypts the request,
+//! decodes prov-config / prov-scan / prov-ctrl, applies the manager's rules and encrypts the
+//! response. A custom endpoint's plaintext comes back out for its handler, whose answer goes
+//! through `Device::respond`. Anything refused (unknown endpoint, failed handshake,
+//! undecodable request, a handler saying no) becomes `Answer::Refused` in one place
+//! (`actor::answer_of`), which the transports turn into ESP's silent close (§3.3). A blocking
 //! ScanStart keeps its reply until the scan completes (also one that found a scan running: all
 //! held replies get that scan's answer); the task keeps serving other requests meanwhile.
 //!
@@ -31,13 +34,14 @@
 //! The task never awaits the backend. Connect, attach, disconnect, persist and forget go, in
 //! the order the manager asked for them, to one backend worker task; scans run in tasks of
 //! their own and report back. Credentials are persisted (backend, then state directory) only
-//! on the manager's `Persist*` actions, which follow a successful connection.
+//! on the manager's `BackendOp::Persist*` actions, which follow a successful connection.
 //!
-//! [`Manager`]: super::manager::Manager
+//! [`Device`]: uniprov_core::device::Device
 
 mod actor;
 mod auth_limit;
 mod builder;
+pub(crate) mod clock;
 mod effects;
 mod handle;
 mod idle;
@@ -60,24 +64,8 @@ use super::manager::ProvEvent;
 use super::network::NetworkEvent;
 use super::transport::SessionId;
 
-/// The endpoint names the provisioning manager registers (§1).
-pub mod endpoint {
-    /// Configuration (credentials, status).
-    pub const CONFIG: &str = "prov-config";
-    /// Scan.
-    pub const SCAN: &str = "prov-scan";
-    /// Control (reset, reprov).
-    pub const CTRL: &str = "prov-ctrl";
-    /// The security handshake.
-    pub const SESSION: &str = "prov-session";
-    /// The version text.
-    pub const VERSION: &str = "proto-ver";
-
-    /// Whether `name` is one of the manager's own endpoints.
-    pub fn is_reserved(name: &str) -> bool {
-        [CONFIG, SCAN, CTRL, SESSION, VERSION].contains(&name)
-    }
-}
+/// The endpoint names of the provisioning service (§1), from the core.
+pub use uniprov_core::device::endpoint;
 
 /// Something the device reports to the application (`*_prov_mgr` event handler).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -30,6 +30,8 @@ use uniprov_core::Secret;
 use super::{dataset, DisconnectReason, NetworkBackend, NetworkError, NetworkEvent};
 
 mod config;
+#[cfg(test)]
+mod manager_flow;
 mod psk;
 #[cfg(test)]
 mod tests;

@@ -6,7 +6,8 @@
 use std::time::Duration;
 
 use tokio::time::Instant;
-use uniprov_core::protocomm::{Refusal, Routed};
+use uniprov_core::device::{Outcome, Refused};
+use uniprov_core::protocomm::Refusal;
 use uniprov_core::security::HandshakeError;
 
 use super::super::{endpoint, DeviceEvent};
@@ -41,11 +42,13 @@ impl Actor {
         &mut self,
         peer: Peer,
         session: SessionId,
-        routed: &Result<Routed, Refusal>,
+        outcome: &Outcome,
         now: Instant,
     ) {
-        match routed {
-            Err(Refusal::Handshake(HandshakeError::CredentialsMismatch)) => {
+        match outcome {
+            Outcome::Refuse(Refused::Router(Refusal::Handshake(
+                HandshakeError::CredentialsMismatch,
+            ))) => {
                 tracing::info!(%peer, session, "handshake failed: wrong PoP or password");
                 for backoff in self.auth.failure(peer, now) {
                     tracing::warn!(
@@ -58,7 +61,7 @@ impl Actor {
                     self.emit(DeviceEvent::AuthBackoff(backoff));
                 }
             }
-            Ok(Routed::Reply(_)) if self.protocomm.is_established(session) => {
+            Outcome::Send(_) if self.parts.device.is_established(session) => {
                 tracing::debug!(%peer, session, "session established");
                 self.auth.success(peer);
             }
@@ -69,22 +72,20 @@ impl Actor {
     /// Marks `session` as used now; a session that was already idle for the timeout is closed
     /// first (the request then meets a fresh, unestablished session).
     pub(super) fn touch(&mut self, session: SessionId, now: Instant) {
-        let protocomm = &self.protocomm;
-        let expired = self
-            .idle
-            .touch(session, now, |id| protocomm.has_session(id));
-        if expired && self.protocomm.has_session(session) {
+        let device = &self.parts.device;
+        let expired = self.idle.touch(session, now, |id| device.has_session(id));
+        if expired && self.parts.device.has_session(session) {
             tracing::debug!(session, "idle session closed");
-            self.protocomm.close_session(session);
+            self.parts.device.close_session(session);
         }
     }
 
     /// Closes the sessions nobody used for the idle timeout.
     pub(super) fn sweep_idle(&mut self, now: Instant) {
         for session in self.idle.sweep(now) {
-            if self.protocomm.has_session(session) {
+            if self.parts.device.has_session(session) {
                 tracing::debug!(session, "idle session closed");
-                self.protocomm.close_session(session);
+                self.parts.device.close_session(session);
             }
         }
     }

@@ -1,5 +1,7 @@
 //! The device task: one loop over the transport queue, the handles' commands, network events,
-//! scan completions and the manager's timer.
+//! scan completions and the timers. The protocol is the core's [`Device`]; this task is its IO:
+//! admission (guessing limits, idle sessions), channels, the backend worker, scans, timers and
+//! the application's custom endpoint handlers.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -7,22 +9,21 @@ use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
-use uniprov_core::messages::config::ConfigRequest;
-use uniprov_core::messages::ctrl::CtrlRequest;
-use uniprov_core::messages::scan::ScanRequest;
+use uniprov_core::device::{Device, Outcome, Refused};
+use uniprov_core::manager::{BackendOp, ScanFailed, ScanResult};
 use uniprov_core::messages::{NetworkKind, ThreadScanEntry, WifiScanEntry};
-use uniprov_core::protocomm::{EndpointKind, Protocomm, Routed};
-use uniprov_core::{Entropy, Secret};
+use uniprov_core::Entropy;
 
 mod commands;
 mod guard;
 
 use super::auth_limit::{AuthLimiter, AuthLimits};
-use super::effects::BackendOp;
+use super::clock::Clock;
+use super::effects::Job;
 use super::handle::Command;
 use super::idle::IdleSessions;
 use super::{endpoint, CustomRequest, DeviceEvent, EndpointHandler};
-use crate::device::manager::{Action, Manager, ProvEvent, ProvState, ScanOutcome};
+use crate::device::manager::{Action, ProvEvent, ProvState};
 use crate::device::network::{NetworkBackend, NetworkError, NetworkEvent};
 use crate::device::transport::{Answer, Peer, SessionId, TransportEvent, TransportRequest};
 
@@ -42,16 +43,18 @@ struct PendingReply {
     reply: oneshot::Sender<Answer>,
 }
 
-/// Everything the task owns.
+/// Everything the task owns, as the builder hands it over.
 pub(super) struct Parts {
-    pub(super) protocomm: Protocomm,
-    pub(super) manager: Manager,
+    /// The protocol: router and manager.
+    pub(super) device: Device,
+    /// The core's clock.
+    pub(super) clock: Clock,
     pub(super) backend: Arc<dyn NetworkBackend>,
     pub(super) entropy: Box<dyn Entropy + Send>,
-    pub(super) handlers: Vec<(String, EndpointHandler)>,
+    pub(super) handlers: HashMap<String, EndpointHandler>,
     pub(super) events: broadcast::Sender<DeviceEvent>,
     pub(super) state: watch::Sender<ProvState>,
-    pub(super) ops: mpsc::UnboundedSender<BackendOp>,
+    pub(super) ops: mpsc::UnboundedSender<Job>,
     pub(super) internal: mpsc::UnboundedSender<Internal>,
     pub(super) stop_transports: watch::Sender<bool>,
     pub(super) transports: JoinSet<()>,
@@ -70,21 +73,9 @@ pub(super) struct Inputs {
     pub(super) network: broadcast::Receiver<NetworkEvent>,
 }
 
-/// The device task's state.
+/// The device task's state: what it was given, and what the IO side keeps.
 pub(super) struct Actor {
-    protocomm: Protocomm,
-    manager: Manager,
-    backend: Arc<dyn NetworkBackend>,
-    entropy: Box<dyn Entropy + Send>,
-    handlers: HashMap<String, EndpointHandler>,
-    events: broadcast::Sender<DeviceEvent>,
-    state: watch::Sender<ProvState>,
-    ops: mpsc::UnboundedSender<BackendOp>,
-    internal: mpsc::UnboundedSender<Internal>,
-    stop_transports: watch::Sender<bool>,
-    transports: JoinSet<()>,
-    transport_up: bool,
-    provisioned: bool,
+    parts: Parts,
     /// The last outcome the backend reported (for the state outside provisioning).
     last_network: Option<NetworkEvent>,
     /// Blocking ScanStarts waiting for the running scan of each kind.
@@ -100,29 +91,17 @@ pub(super) struct Actor {
 impl Actor {
     pub(super) fn new(parts: Parts) -> Self {
         Actor {
-            protocomm: parts.protocomm,
-            manager: parts.manager,
-            backend: parts.backend,
-            entropy: parts.entropy,
-            handlers: parts.handlers.into_iter().collect(),
-            events: parts.events,
-            state: parts.state,
-            ops: parts.ops,
-            internal: parts.internal,
-            stop_transports: parts.stop_transports,
-            transports: parts.transports,
-            transport_up: false,
-            provisioned: parts.provisioned,
-            last_network: None,
-            pending_wifi_scans: Vec::new(),
-            pending_thread_scans: Vec::new(),
-            done: false,
-            auth: AuthLimiter::new(parts.auth_limits),
+            auth: AuthLimiter::new(parts.auth_limits.clone()),
             idle: IdleSessions::new(
                 parts.session_idle_timeout,
                 parts.max_sessions,
                 Instant::now(),
             ),
+            parts,
+            last_network: None,
+            pending_wifi_scans: Vec::new(),
+            pending_thread_scans: Vec::new(),
+            done: false,
         }
     }
 
@@ -151,7 +130,8 @@ impl Actor {
         let mut network_open = true;
         let mut commands_open = true;
         while !self.done {
-            let deadline = self.manager.poll_timeout();
+            let clock = self.parts.clock;
+            let deadline = self.parts.device.poll_timeout().map(|at| clock.tokio(at));
             tokio::select! {
                 Some(event) = queue.recv() => self.on_transport(event),
                 command = commands.recv(), if commands_open => match command {
@@ -159,7 +139,7 @@ impl Actor {
                     None => {
                         // Every handle is gone: nobody can stop us any more, so deinit.
                         commands_open = false;
-                        let actions = self.manager.deinit(Instant::now());
+                        let actions = self.parts.device.deinit(self.now());
                         self.execute(actions);
                     }
                 },
@@ -179,28 +159,30 @@ impl Actor {
             self.publish_state();
         }
         // Teardown: refuse what is still queued, let the transports finish, drain the worker.
-        let _ = self.stop_transports.send(true);
+        let _ = self.parts.stop_transports.send(true);
         drop(queue);
-        while self.transports.join_next().await.is_some() {}
-        let Actor { ops, .. } = self;
+        while self.parts.transports.join_next().await.is_some() {}
+        let Parts { ops, .. } = self.parts;
         drop(ops);
         let _ = worker.await;
         let _ = finished.send(true);
     }
 
     fn publish_state(&self) {
-        let now = self.manager.state();
-        self.state
+        let now = self.parts.device.state();
+        self.parts
+            .state
             .send_if_modified(|s| std::mem::replace(s, now) != now);
     }
 
     fn emit(&self, event: DeviceEvent) {
         // No subscriber is fine.
-        let _ = self.events.send(event);
+        let _ = self.parts.events.send(event);
     }
 
-    fn now() -> Instant {
-        Instant::now()
+    /// Now on the core's clock.
+    fn now(&self) -> uniprov_core::time::Instant {
+        self.parts.clock.now()
     }
 
     // ---- transports -------------------------------------------------------------------------
@@ -209,11 +191,11 @@ impl Actor {
         match event {
             TransportEvent::SessionOpened(id) => {
                 self.idle.forget(id);
-                self.protocomm.open_session(id);
+                self.parts.device.open_session(id);
                 self.touch(id, Instant::now());
             }
             TransportEvent::SessionClosed(id) => {
-                self.protocomm.close_session(id);
+                self.parts.device.close_session(id);
                 self.idle.forget(id);
             }
             TransportEvent::Request(request) => self.on_request(request),
@@ -228,114 +210,54 @@ impl Actor {
             peer,
             reply,
         } = request;
-        if !self.transport_up {
+        if !self.parts.device.manager().transport_up() {
             let _ = reply.send(Answer::Refused);
             return;
         }
         let peer = Peer::of(peer, session);
         let span = tracing::debug_span!("request", session, %endpoint, len = body.len());
         let _entered = span.enter();
-        let now = Self::now();
+        let now = Instant::now();
         if let Err(retry_after) = self.admit(peer, &endpoint, now) {
             let _ = reply.send(Answer::Backoff { retry_after });
             return;
         }
         self.touch(session, now);
-        let routed = self
-            .protocomm
-            .receive(session, &endpoint, &body, &mut *self.entropy);
-        if endpoint == super::endpoint::SESSION {
-            self.after_session_step(peer, session, &routed, now);
+        let core_now = self.parts.clock.core(now);
+        let handled = self.parts.device.handle_request(
+            core_now,
+            session,
+            &endpoint,
+            &body,
+            &mut *self.parts.entropy,
+        );
+        if endpoint == endpoint::SESSION {
+            self.after_session_step(peer, session, &handled.outcome, now);
         }
-        let (answer, actions) = match routed {
-            Err(refusal) => {
-                tracing::debug!(%refusal, "refused");
-                (None, Vec::new())
+        let answer = match handled.outcome {
+            Outcome::Send(bytes) => Ok(bytes),
+            Outcome::Refuse(why) => Err(why),
+            Outcome::Hold(kind) => {
+                self.hold(kind, PendingReply { session, reply });
+                self.execute(handled.actions);
+                return;
             }
-            Ok(Routed::Reply(bytes)) => (Some(bytes), Vec::new()),
-            Ok(Routed::Request {
+            Outcome::Custom {
                 endpoint,
                 plaintext,
-            }) => {
-                // Decrypted payloads may hold passphrases: zeroized when dropped.
-                let plaintext = Secret::new(plaintext);
-                match self.dispatch(session, &endpoint, plaintext.expose()) {
-                    Dispatch::Answer(response, actions) => {
-                        let encrypted = response.and_then(|r| self.encrypt(session, &r));
-                        (encrypted, actions)
-                    }
-                    Dispatch::Pending(kind, actions) => {
-                        self.hold(kind, PendingReply { session, reply });
-                        self.execute(actions);
-                        return;
-                    }
-                }
+            } => {
+                let answer = self.parts.handlers.get(&endpoint).and_then(|handler| {
+                    handler(CustomRequest {
+                        endpoint: &endpoint,
+                        session,
+                        data: plaintext.expose(),
+                    })
+                });
+                self.parts.device.respond(session, answer.as_deref())
             }
         };
-        if answer.is_none() {
-            tracing::debug!("request refused: closing without a response");
-        }
-        let _ = reply.send(answer.into());
-        self.execute(actions);
-    }
-
-    fn encrypt(&mut self, session: SessionId, response: &[u8]) -> Option<Vec<u8>> {
-        match self.protocomm.respond(session, response) {
-            Ok(bytes) => Some(bytes),
-            Err(refusal) => {
-                tracing::debug!(%refusal, "response not sent");
-                None
-            }
-        }
-    }
-
-    fn dispatch(&mut self, session: SessionId, name: &str, plaintext: &[u8]) -> Dispatch {
-        let now = Self::now();
-        match name {
-            endpoint::CONFIG => match ConfigRequest::decode(plaintext) {
-                Ok(request) => {
-                    let (response, actions) = self.manager.handle_config(request, now);
-                    Dispatch::Answer(Some(response.encode()), actions)
-                }
-                Err(error) => Dispatch::refused(error),
-            },
-            endpoint::SCAN => match ScanRequest::decode(plaintext) {
-                Ok(request) => {
-                    let kind = match request {
-                        ScanRequest::WifiStart(_)
-                        | ScanRequest::WifiStatus
-                        | ScanRequest::WifiResult { .. } => NetworkKind::Wifi,
-                        _ => NetworkKind::Thread,
-                    };
-                    match self.manager.handle_scan(request, now) {
-                        (ScanOutcome::Reply(response), actions) => {
-                            Dispatch::Answer(Some(response.encode()), actions)
-                        }
-                        (ScanOutcome::Pending, actions) => Dispatch::Pending(kind, actions),
-                        (ScanOutcome::Refused, actions) => Dispatch::Answer(None, actions),
-                    }
-                }
-                Err(error) => Dispatch::refused(error),
-            },
-            endpoint::CTRL => match CtrlRequest::decode(plaintext) {
-                Ok(request) => {
-                    let (response, actions) = self.manager.handle_ctrl(request, now);
-                    Dispatch::Answer(Some(response.encode()), actions)
-                }
-                Err(error) => Dispatch::refused(error),
-            },
-            custom => match self.handlers.get(custom) {
-                Some(handler) => {
-                    let request = CustomRequest {
-                        endpoint: custom,
-                        session,
-                        data: plaintext,
-                    };
-                    Dispatch::Answer(handler(request), Vec::new())
-                }
-                None => Dispatch::Answer(None, Vec::new()),
-            },
-        }
+        let _ = reply.send(answer_of(answer));
+        self.execute(handled.actions);
     }
 
     fn hold(&mut self, kind: NetworkKind, pending: PendingReply) {
@@ -352,28 +274,31 @@ impl Actor {
     // ---- internal and network events --------------------------------------------------------
 
     fn on_internal(&mut self, event: Internal) {
-        let now = Self::now();
-        let (response, kind) = match event {
+        let now = self.now();
+        let (plaintext, kind) = match event {
             Internal::Network(event) => return self.on_network(event),
             Internal::WifiScan(result) => (
-                self.manager.on_wifi_scan_done(result, now),
+                self.parts
+                    .device
+                    .on_wifi_scan_done(scan_result(result), now),
                 NetworkKind::Wifi,
             ),
             Internal::ThreadScan(result) => (
-                self.manager.on_thread_scan_done(result, now),
+                self.parts
+                    .device
+                    .on_thread_scan_done(scan_result(result), now),
                 NetworkKind::Thread,
             ),
         };
         // `None`: no blocking start waited for this scan.
-        let Some(response) = response else { return };
+        let Some(plaintext) = plaintext else { return };
         let waiting = std::mem::take(match kind {
             NetworkKind::Wifi => &mut self.pending_wifi_scans,
             NetworkKind::Thread => &mut self.pending_thread_scans,
         });
-        let plaintext = response.encode();
         for PendingReply { session, reply } in waiting {
-            let answer = self.encrypt(session, &plaintext);
-            let _ = reply.send(answer.into());
+            let answer = self.parts.device.respond(session, Some(&plaintext));
+            let _ = reply.send(answer_of(answer));
         }
     }
 
@@ -381,28 +306,31 @@ impl Actor {
         tracing::info!(%event, "network");
         self.last_network = Some(event.clone());
         self.emit(DeviceEvent::Network(event.clone()));
-        let before = self.manager.state();
-        let actions = self.manager.on_network_event(event, Self::now());
+        let before = self.parts.device.state();
+        let now = self.now();
+        let actions = self.parts.device.on_network_event(event, now);
         self.note_reset(before);
         self.execute(actions);
     }
 
     fn on_timer(&mut self) {
-        let before = self.manager.state();
-        let actions = self.manager.on_timer(Instant::now());
+        let before = self.parts.device.state();
+        let now = self.now();
+        let actions = self.parts.device.on_timer(now);
         self.note_reset(before);
         self.execute(actions);
     }
 
     /// Logs the manager's own reset after a failure (`reset_on_failure`).
     fn note_reset(&self, before: ProvState) {
-        if before > ProvState::Started && self.manager.state() == ProvState::Started {
+        if before > ProvState::Started && self.parts.device.state() == ProvState::Started {
             tracing::info!("provisioning attempt failed: ready for new credentials");
         }
     }
 
     // ---- actions ----------------------------------------------------------------------------
 
+    /// Carries out the IO side of `actions` (the core already did the router side).
     fn execute(&mut self, actions: Vec<Action>) {
         for action in actions {
             self.execute_one(action);
@@ -411,57 +339,29 @@ impl Actor {
 
     fn execute_one(&mut self, action: Action) {
         match action {
-            Action::StartTransport => self.transport_up = true,
-            Action::RegisterProvisioningEndpoints => {
-                for name in [endpoint::CTRL, endpoint::SCAN, endpoint::CONFIG] {
-                    if self
-                        .protocomm
-                        .add_endpoint(name, EndpointKind::Request)
-                        .is_err()
-                    {
-                        tracing::debug!(name, "endpoint already registered");
-                    }
-                }
-            }
-            Action::RemoveProvisioningEndpoints => {
-                for name in [endpoint::CTRL, endpoint::SCAN, endpoint::CONFIG] {
-                    self.protocomm.remove_endpoint(name);
-                }
-                self.refuse_pending_scans();
-            }
+            Action::StartTransport | Action::RegisterProvisioningEndpoints => {}
+            Action::RemoveProvisioningEndpoints => self.refuse_pending_scans(),
             Action::StopTransport => {
-                self.transport_up = false;
                 self.refuse_pending_scans();
-                let _ = self.stop_transports.send(true);
+                let _ = self.parts.stop_transports.send(true);
             }
-            Action::Connect(credentials) => self.op(BackendOp::Connect(credentials)),
-            Action::AttachThread(dataset) => self.op(BackendOp::Attach(dataset)),
-            Action::Disconnect => self.op(BackendOp::Disconnect),
+            Action::Backend(op) => self.op(Job::from(op)),
             Action::StartWifiScan(params) => {
-                let backend = Arc::clone(&self.backend);
-                let internal = self.internal.clone();
+                let backend = Arc::clone(&self.parts.backend);
+                let internal = self.parts.internal.clone();
                 tokio::spawn(async move {
                     let result = backend.scan_wifi(params).await;
                     let _ = internal.send(Internal::WifiScan(result));
                 });
             }
             Action::StartThreadScan(params) => {
-                let backend = Arc::clone(&self.backend);
-                let internal = self.internal.clone();
+                let backend = Arc::clone(&self.parts.backend);
+                let internal = self.parts.internal.clone();
                 tokio::spawn(async move {
                     let result = backend.scan_thread(params).await;
                     let _ = internal.send(Internal::ThreadScan(result));
                 });
             }
-            Action::PersistWifi(credentials) => {
-                self.provisioned = true;
-                self.op(BackendOp::PersistWifi(credentials));
-            }
-            Action::PersistThread(dataset) => {
-                self.provisioned = true;
-                self.op(BackendOp::PersistThread(dataset));
-            }
-            Action::ForgetCredentials => self.forget(None),
             Action::Emit(event) => {
                 tracing::info!(?event, "provisioning event");
                 if event == ProvEvent::Deinit {
@@ -472,9 +372,17 @@ impl Actor {
         }
     }
 
-    fn op(&self, op: BackendOp) {
+    /// Hands a job to the backend worker, noting whether the device is provisioned.
+    pub(super) fn op(&mut self, job: Job) {
+        match job.op {
+            BackendOp::PersistWifi(_) | BackendOp::PersistThread(_) => {
+                self.parts.provisioned = true;
+            }
+            BackendOp::ForgetCredentials => self.parts.provisioned = false,
+            BackendOp::Connect(_) | BackendOp::AttachThread(_) | BackendOp::Disconnect => {}
+        }
         // The worker only ends after this task dropped its sender.
-        let _ = self.ops.send(op);
+        let _ = self.parts.ops.send(job);
     }
 
     fn refuse_pending_scans(&mut self) {
@@ -486,19 +394,23 @@ impl Actor {
     }
 }
 
-/// What a decrypted request turned into.
-enum Dispatch {
-    /// Encrypt and send this (or refuse with `None`), then carry out the actions.
-    Answer(Option<Vec<u8>>, Vec<Action>),
-    /// A blocking scan: hold the reply until the scan of this kind completes.
-    Pending(NetworkKind, Vec<Action>),
+/// The one place a refusal becomes the transports' silence (§3.3).
+fn answer_of(answer: Result<Vec<u8>, Refused>) -> Answer {
+    match answer {
+        Ok(bytes) => Answer::Response(bytes),
+        Err(why) => {
+            tracing::debug!(%why, "request refused: closing without a response");
+            Answer::Refused
+        }
+    }
 }
 
-impl Dispatch {
-    fn refused(error: impl std::fmt::Display) -> Dispatch {
-        tracing::debug!(%error, "undecodable request");
-        Dispatch::Answer(None, Vec::new())
-    }
+/// A backend's scan outcome as the core takes it; the reason is only logged.
+fn scan_result<T>(result: Result<Vec<T>, NetworkError>) -> ScanResult<T> {
+    result.map_err(|error| {
+        tracing::debug!(%error, "scan failed");
+        ScanFailed
+    })
 }
 
 /// Sleeps until `deadline`, or forever without one.

@@ -6,7 +6,9 @@
 //! known types are at least as long as their value. Presence of particular TLVs is not required;
 //! a dataset without a network key is valid but joins nothing.
 
-use std::collections::HashSet;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
 
 /// The longest dataset accepted (`OT_OPERATIONAL_DATASET_MAX_LENGTH`); SetThreadConfig with more
 /// is InvalidArgument (§10.4).
@@ -41,22 +43,17 @@ pub mod tlv {
 }
 
 /// Why a dataset is not a valid TLV sequence.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DatasetError {
     /// Empty dataset.
-    #[error("empty dataset")]
     Empty,
     /// More than [`MAX_DATASET_LEN`] bytes.
-    #[error("dataset of {0} bytes exceeds 254")]
     TooLong(usize),
     /// A TLV header or value runs past the end.
-    #[error("TLV at offset {0} is truncated")]
     Truncated(usize),
     /// A TLV type occurs twice.
-    #[error("TLV type {0} occurs twice")]
     Duplicate(u8),
     /// A known TLV is too short or too long for its value.
-    #[error("TLV type {tlv_type} has invalid length {len}")]
     BadLength {
         /// The TLV type.
         tlv_type: u8,
@@ -64,6 +61,23 @@ pub enum DatasetError {
         len: usize,
     },
 }
+
+impl fmt::Display for DatasetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DatasetError::Empty => f.write_str("empty dataset"),
+            DatasetError::TooLong(len) => write!(f, "dataset of {len} bytes exceeds 254"),
+            DatasetError::Truncated(at) => write!(f, "TLV at offset {at} is truncated"),
+            DatasetError::Duplicate(t) => write!(f, "TLV type {t} occurs twice"),
+            DatasetError::BadLength { tlv_type, len } => {
+                write!(f, "TLV type {tlv_type} has invalid length {len}")
+            }
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for DatasetError {}
 
 /// The non-secret facts of a valid dataset (what `GetThreadStatus` reports, §10.7).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -140,10 +154,11 @@ pub fn parse(tlvs: &[u8]) -> Result<DatasetInfo, DatasetError> {
     if tlvs.len() > MAX_DATASET_LEN {
         return Err(DatasetError::TooLong(tlvs.len()));
     }
-    let mut seen = HashSet::new();
+    // TLV types seen so far, one bit per type.
+    let mut seen = [false; 256];
     let mut info = DatasetInfo::default();
     for t in split(tlvs)? {
-        if !seen.insert(t.tlv_type) {
+        if core::mem::replace(&mut seen[usize::from(t.tlv_type)], true) {
             return Err(DatasetError::Duplicate(t.tlv_type));
         }
         if let Some((min, max)) = length_rule(t.tlv_type) {

@@ -1,9 +1,8 @@
 //! Scan rules (§10.6).
 
 use super::*;
-use crate::device::network::NetworkError;
-use uniprov_core::messages::scan::ScanReply;
-use uniprov_core::messages::{ThreadScanEntry, ThreadScanParams, WifiScanEntry, WifiScanParams};
+use crate::messages::scan::ScanReply;
+use crate::messages::{ThreadScanEntry, ThreadScanParams, WifiScanEntry, WifiScanParams};
 
 fn ap(ssid: &str, rssi: i32) -> WifiScanEntry {
     WifiScanEntry {
@@ -124,8 +123,7 @@ fn two_blocking_starts_share_one_scan_and_one_answer() {
     let (second, actions) = h.scan(start(true));
     assert_eq!((second, actions), (ScanOutcome::Pending, vec![]));
     // One answer for every waiter (the runtime sends it to each held request).
-    let response =
-        h.m.on_wifi_scan_done(Err(NetworkError::Backend("busy".into())), h.now);
+    let response = h.m.on_wifi_scan_done(Err(ScanFailed), h.now);
     assert_eq!(response.map(|r| r.status), Some(Status::InternalError));
     // The next blocking start is a new scan.
     assert_eq!(h.scan(start(true)).1, ["wifi_scan"]);
@@ -177,7 +175,7 @@ fn s10_6_blocking_start_is_answered_when_the_scan_finishes() {
 fn a_failed_blocking_scan_answers_internal_error_and_clears_the_flag() {
     let mut h = H::wifi();
     h.scan(start(true));
-    let failure = Err(NetworkError::Backend("radio busy".into()));
+    let failure = Err(ScanFailed);
     let response = h.m.on_wifi_scan_done(failure, h.now).expect("waiter");
     assert_eq!(response.status, Status::InternalError);
     assert_eq!(status_reply(&mut h), (true, 0));

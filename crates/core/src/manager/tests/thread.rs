@@ -1,8 +1,8 @@
 //! Thread provisioning (§10.4, §10.7).
 
 use super::*;
-use crate::device::network::dataset::{self, DatasetInfo};
-use uniprov_core::messages::{ThreadAttached, ThreadFailReason};
+use crate::dataset::{self, DatasetInfo};
+use crate::messages::{ThreadAttached, ThreadFailReason};
 
 fn thread_config() -> ManagerConfig {
     ManagerConfig {

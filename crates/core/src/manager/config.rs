@@ -1,8 +1,8 @@
 //! The manager's configuration (ESP: `wifi_prov_mgr_config_t`, Kconfig, `disable_auto_stop`).
 
-use std::time::Duration;
+use core::time::Duration;
 
-use uniprov_core::messages::NetworkKind;
+use crate::messages::NetworkKind;
 
 /// ESP's default auto-stop timeout after a successful connection (Kconfig `*_AUTOSTOP_TIMEOUT`).
 pub const DEFAULT_AUTO_STOP_TIMEOUT: Duration = Duration::from_secs(30);

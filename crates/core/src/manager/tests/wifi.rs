@@ -1,7 +1,7 @@
 //! Wi-Fi rules: §10.2 apply/reject, §10.3 failure detection and status, §10.4 validation.
 
 use super::*;
-use uniprov_core::messages::WifiFailReason;
+use crate::messages::WifiFailReason;
 
 fn cred_fail(reason: WifiFailReason) -> String {
     emit(ProvEvent::CredFail { reason })

@@ -1,13 +1,17 @@
 //! Thread: SetThreadConfig, ApplyThreadConfig, GetThreadStatus, attach outcome (docs/protocol.md §10.7).
 
-use tokio::time::Instant;
-use uniprov_core::messages::{
+use alloc::vec;
+use alloc::vec::Vec;
+
+use crate::messages::{
     config::ConfigResponse, NetworkKind, Status, ThreadAttached, ThreadFailReason, ThreadStatus,
 };
-use uniprov_core::Secret;
+use crate::Secret;
 
-use super::{Action, Manager, ProvEvent, ProvState};
-use crate::device::network::dataset;
+use crate::time::Instant;
+
+use super::{Action, BackendOp, Manager, ProvEvent, ProvState};
+use crate::dataset;
 
 /// The Thread interface as the manager sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -92,7 +96,7 @@ impl Manager {
             return (Status::InternalError, vec![event]);
         }
         let actions = vec![
-            Action::AttachThread(tlvs.duplicate()),
+            Action::Backend(BackendOp::AttachThread(tlvs.duplicate())),
             Action::Emit(ProvEvent::ThreadDatasetRecv),
         ];
         self.thread.attempt = Some(tlvs);
@@ -138,7 +142,7 @@ impl Manager {
         self.arm_auto_stop(now);
         let mut actions = Vec::new();
         if let Some(tlvs) = &self.thread.attempt {
-            actions.push(Action::PersistThread(tlvs.duplicate()));
+            actions.push(Action::Backend(BackendOp::PersistThread(tlvs.duplicate())));
         }
         actions.push(Action::Emit(ProvEvent::ThreadDatasetSuccess));
         actions
@@ -150,7 +154,7 @@ impl Manager {
     pub(super) fn thread_failed(&mut self, reason: ThreadFailReason) -> Vec<Action> {
         let mut actions = self.thread_fail(reason);
         if !actions.is_empty() && self.reset_after_failure() {
-            actions.push(Action::Disconnect);
+            actions.push(Action::Backend(BackendOp::Disconnect));
         }
         actions
     }
@@ -171,7 +175,7 @@ impl Manager {
         self.thread.attach_deadline = None;
         let mut actions = self.thread_fail(ThreadFailReason::NetworkNotFound);
         if !actions.is_empty() {
-            actions.insert(0, Action::Disconnect);
+            actions.insert(0, Action::Backend(BackendOp::Disconnect));
             self.reset_after_failure();
         }
         actions

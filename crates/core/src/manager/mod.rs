@@ -1,22 +1,22 @@
 //! The provisioning manager (ESP `wifi_prov_mgr` / `network_prov_mgr`, docs/protocol.md §10, §11) as a
 //! synchronous, deterministic state machine.
 //!
-//! Sans-IO: decoded requests, network events and the current time go in; responses,
-//! [`Action`]s (connect, scan, persist, emit an event, stop the transport, ...) come out. The
-//! runtime's one manager task owns a [`Manager`], carries out the actions on the
-//! [`NetworkBackend`](super::network::NetworkBackend), the storage and the transports, sleeps until
+//! Sans-IO: decoded requests, network events and the current time ([`Instant`]) go in;
+//! responses, [`Action`]s (connect, scan, persist, emit an event, stop the transport, ...) come
+//! out. [`Device`](crate::device::Device) owns a [`Manager`] beside the router and feeds it;
+//! the runtime carries out the actions on its radio, storage and transports, sleeps until
 //! [`Manager::poll_timeout`] and then calls [`Manager::on_timer`]. Nothing here spawns a task or
 //! reads a clock, so every rule is tested with a virtual clock.
 //!
 //! # Where this differs from ESP, and why
 //!
 //! * **Credentials are persisted only after the connection succeeded**
-//!   ([`Action::PersistWifi`] on `Connected`). ESP writes them to NVS before trying them, so a
+//!   ([`BackendOp::PersistWifi`] on `Connected`). ESP writes them to NVS before trying them, so a
 //!   wrong password strands the device (§16). For the same reason a ctrl reset in FAIL does not
 //!   erase anything on disk: nothing unproven is there.
 //! * **No 1 s connect delay.** ESP delays `esp_wifi_connect` by 1 s so the Apply response leaves
 //!   before the radio switches channel (SoftAP); our transports do not share the radio, so
-//!   [`Action::Connect`] follows the Apply at once.
+//!   [`BackendOp::Connect`] follows the Apply at once.
 //! * **No hanging scans.** ESP records scan results only in STARTED and never clears its scanning
 //!   flag otherwise, so a blocking ScanStart outside STARTED hangs (§10.6). Here a ScanStart outside
 //!   STARTED answers InternalError, and a finished scan always clears the flag. A blocking
@@ -33,8 +33,11 @@
 //!
 //! ESP quirks that are kept because clients rely on them are documented at the code.
 
-use tokio::time::Instant;
-use uniprov_core::messages::{
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::messages::{
     config::{ConfigRequest, ConfigResponse},
     ctrl::{CtrlRequest, CtrlResponse},
     NetworkKind, Status,
@@ -42,6 +45,7 @@ use uniprov_core::messages::{
 
 mod config;
 mod events;
+mod network;
 mod scan;
 mod thread;
 mod wifi;
@@ -53,10 +57,11 @@ pub use config::{
     AutoStop, ManagerConfig, Mode, DEFAULT_AUTO_STOP_TIMEOUT, DEFAULT_CLEANUP_DELAY,
     DEFAULT_THREAD_ATTACH_TIMEOUT, MIN_CLEANUP_DELAY,
 };
-pub use events::{Action, ProvEvent};
+pub use events::{Action, BackendOp, ProvEvent};
+pub use network::{DisconnectReason, NetworkEvent, ScanFailed, ScanResult};
 pub use scan::ScanOutcome;
 
-use crate::device::network::NetworkEvent;
+use crate::time::Instant;
 
 /// The manager's state (`wifi_prov_mgr_state_t`, §10.2). Ordered as in ESP, which compares
 /// states (`state >= CRED_RECV`).
@@ -79,12 +84,24 @@ pub enum ProvState {
 }
 
 /// Misuse of the manager by the runtime (not a peer error).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ManagerError {
     /// `start` while running.
-    #[error("the provisioning manager is already running")]
     AlreadyRunning,
 }
+
+impl fmt::Display for ManagerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ManagerError::AlreadyRunning => {
+                f.write_str("the provisioning manager is already running")
+            }
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for ManagerError {}
 
 /// What the pending stop ends in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,7 +199,7 @@ impl Manager {
         match self.state {
             ProvState::Idle => {
                 let mut actions = Vec::new();
-                if std::mem::take(&mut self.transport_up) {
+                if core::mem::take(&mut self.transport_up) {
                     actions.push(Action::StopTransport);
                 }
                 actions.push(Action::Emit(ProvEvent::Deinit));
@@ -203,7 +220,7 @@ impl Manager {
 
     /// Erases stored network credentials (ESP `reset_provisioning`).
     pub fn reset_provisioning(&mut self) -> Vec<Action> {
-        vec![Action::ForgetCredentials]
+        vec![Action::Backend(BackendOp::ForgetCredentials)]
     }
 
     fn request_stop(&mut self, now: Instant, kind: StopKind) {
@@ -251,11 +268,11 @@ impl Manager {
     /// The teardown after the cleanup delay (§10.2 stop_provisioning, §11).
     fn finish_stop(&mut self, kind: StopKind) -> Vec<Action> {
         let mut actions = Vec::new();
-        if std::mem::take(&mut self.provisioning_up) {
+        if core::mem::take(&mut self.provisioning_up) {
             actions.push(Action::RemoveProvisioningEndpoints);
         }
         let keep_transport = self.config.mode == Mode::SessionOnly && kind == StopKind::Stop;
-        if !keep_transport && std::mem::take(&mut self.transport_up) {
+        if !keep_transport && core::mem::take(&mut self.transport_up) {
             actions.push(Action::StopTransport);
         }
         self.state = ProvState::Idle;
@@ -361,7 +378,10 @@ impl Manager {
             ProvState::Fail => {
                 self.clear_attempt();
                 self.state = ProvState::Started;
-                (Status::Success, vec![Action::Disconnect])
+                (
+                    Status::Success,
+                    vec![Action::Backend(BackendOp::Disconnect)],
+                )
             }
             _ => (Status::InternalError, Vec::new()),
         }
@@ -379,7 +399,10 @@ impl Manager {
         self.state = ProvState::Started;
         (
             Status::Success,
-            vec![Action::Disconnect, Action::Emit(ProvEvent::Start)],
+            vec![
+                Action::Backend(BackendOp::Disconnect),
+                Action::Emit(ProvEvent::Start),
+            ],
         )
     }
 

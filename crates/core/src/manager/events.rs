@@ -1,17 +1,18 @@
 //! What the manager tells the world: events (ESP `NETWORK_PROV_EVENT`) and actions for the runtime.
 
-use serde::{Serialize, Serializer};
-use uniprov_core::messages::{
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::messages::{
     ThreadFailReason, ThreadScanParams, WifiCredentials, WifiFailReason, WifiScanParams,
 };
-use uniprov_core::Secret;
+use crate::Secret;
 
-/// A provisioning event (docs/protocol.md §10.1), for the application and `--events json`.
+/// A provisioning event (docs/protocol.md §10.1), for the application and `--events json`
+/// (the CLI writes it as `{"event": "cred_recv", "ssid": "HomeNetwork"}`).
 ///
-/// Events never carry a passphrase or a dataset. Serialized as
-/// `{"event": "cred_recv", "ssid": "HomeNetwork"}`; the SSID is lossy UTF-8.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
+/// Events never carry a passphrase or a dataset; the SSID is lossy UTF-8.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProvEvent {
     /// The manager was created.
     Init,
@@ -27,7 +28,6 @@ pub enum ProvEvent {
     /// Connecting failed for good.
     CredFail {
         /// Why (the updated reason, as network_provisioning ≥ 1.2.4 reports it).
-        #[serde(serialize_with = "wifi_reason")]
         reason: WifiFailReason,
     },
     /// The station got an IP address.
@@ -37,7 +37,6 @@ pub enum ProvEvent {
     /// Attaching failed.
     ThreadDatasetFail {
         /// Why.
-        #[serde(serialize_with = "thread_reason")]
         reason: ThreadFailReason,
     },
     /// The Thread interface attached.
@@ -46,20 +45,6 @@ pub enum ProvEvent {
     End,
     /// The manager was torn down.
     Deinit,
-}
-
-fn wifi_reason<S: Serializer>(reason: &WifiFailReason, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(match reason {
-        WifiFailReason::AuthError => "auth_error",
-        WifiFailReason::NetworkNotFound => "network_not_found",
-    })
-}
-
-fn thread_reason<S: Serializer>(reason: &ThreadFailReason, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(match reason {
-        ThreadFailReason::DatasetInvalid => "dataset_invalid",
-        ThreadFailReason::NetworkNotFound => "network_not_found",
-    })
 }
 
 /// Something the runtime must do on the manager's behalf, in the order given.
@@ -73,27 +58,41 @@ pub enum Action {
     RemoveProvisioningEndpoints,
     /// Stop the transport (and with it every endpoint and session).
     StopTransport,
-    /// Start one Wi-Fi connection attempt ([`NetworkBackend::connect_wifi`]); feed the outcome to
+    /// Work for the radio and the store, carried out in the order given (a Disconnect never
+    /// overtakes the Connect that follows it).
+    Backend(BackendOp),
+    /// Run a Wi-Fi scan; feed the result to `Manager::on_wifi_scan_done`.
+    StartWifiScan(WifiScanParams),
+    /// Run a Thread scan; feed the result to `Manager::on_thread_scan_done`.
+    StartThreadScan(ThreadScanParams),
+    /// Deliver an event.
+    Emit(ProvEvent),
+}
+
+/// Radio and storage work: what the runtime's backend worker carries out, one at a time.
+#[derive(Debug)]
+pub enum BackendOp {
+    /// Start one Wi-Fi connection attempt; feed the outcome ([`NetworkEvent`]) to
     /// `Manager::on_network_event`.
     ///
-    /// [`NetworkBackend::connect_wifi`]: crate::device::network::NetworkBackend::connect_wifi
+    /// [`NetworkEvent`]: super::NetworkEvent
     Connect(WifiCredentials),
     /// Start attaching to a Thread network with this dataset.
     AttachThread(Secret<Vec<u8>>),
     /// Cancel the running attempt / leave the network.
     Disconnect,
-    /// Run a Wi-Fi scan; feed the result to `Manager::on_wifi_scan_done`.
-    StartWifiScan(WifiScanParams),
-    /// Run a Thread scan; feed the result to `Manager::on_thread_scan_done`.
-    StartThreadScan(ThreadScanParams),
-    /// Store proven Wi-Fi credentials (state directory + backend's own store).
+    /// Store proven Wi-Fi credentials (the runtime's state and the radio's own store).
     PersistWifi(WifiCredentials),
     /// Store a proven Thread dataset.
     PersistThread(Secret<Vec<u8>>),
     /// Erase stored network credentials (ESP `reset_provisioning`).
     ForgetCredentials,
-    /// Deliver an event.
-    Emit(ProvEvent),
+}
+
+impl From<BackendOp> for Action {
+    fn from(op: BackendOp) -> Action {
+        Action::Backend(op)
+    }
 }
 
 /// A copy of credentials for a second owner (the action), keeping the passphrase a [`Secret`].

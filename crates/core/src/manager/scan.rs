@@ -1,13 +1,17 @@
 //! prov-scan: Wi-Fi and Thread scans (docs/protocol.md §10.6).
 
-use tokio::time::Instant;
-use uniprov_core::messages::{
+use alloc::vec;
+use alloc::vec::Vec;
+
+use crate::messages::{
     scan::{ScanReply, ScanRequest, ScanResponse},
     NetworkKind, Status, ThreadScanEntry, WifiScanEntry,
 };
 
+use crate::time::Instant;
+
+use super::network::ScanResult;
 use super::{Action, Manager, ProvState};
-use crate::device::network::NetworkError;
 
 /// What to do with a prov-scan request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,12 +181,12 @@ impl Manager {
     /// the response of the blocking ScanStart that waited for it, if any.
     pub fn on_wifi_scan_done(
         &mut self,
-        result: Result<Vec<WifiScanEntry>, NetworkError>,
+        result: ScanResult<WifiScanEntry>,
         _now: Instant,
     ) -> Option<ScanResponse> {
         let cap = self.config.scan_cap();
         let sort = |mut entries: Vec<WifiScanEntry>| {
-            entries.sort_by_key(|e| std::cmp::Reverse(e.rssi));
+            entries.sort_by_key(|e| core::cmp::Reverse(e.rssi));
             entries
         };
         finish(
@@ -196,7 +200,7 @@ impl Manager {
     /// A Thread scan finished: the results stay in discovery order, capped.
     pub fn on_thread_scan_done(
         &mut self,
-        result: Result<Vec<ThreadScanEntry>, NetworkError>,
+        result: ScanResult<ThreadScanEntry>,
         _now: Instant,
     ) -> Option<ScanResponse> {
         let cap = self.config.scan_cap();
@@ -253,7 +257,7 @@ fn start<T>(results: &mut Results<T>, in_started: bool, blocking: bool) -> Start
 
 fn finish<T>(
     results: &mut Results<T>,
-    found: Result<Vec<T>, NetworkError>,
+    found: ScanResult<T>,
     cap: usize,
     started: ScanReply,
 ) -> Option<ScanResponse> {
@@ -272,7 +276,7 @@ fn finish<T>(
             Status::InternalError
         }
     };
-    std::mem::take(&mut results.waiter).then_some(ScanResponse {
+    core::mem::take(&mut results.waiter).then_some(ScanResponse {
         status,
         reply: started,
     })

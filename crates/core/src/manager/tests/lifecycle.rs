@@ -11,7 +11,7 @@ fn s10_1_init_and_start_events_and_endpoints() {
     let (mut m, init) = Manager::new(ManagerConfig::default());
     assert_eq!(shows(&init), [emit(ProvEvent::Init)]);
     assert_eq!(m.state(), ProvState::Idle);
-    let now = Instant::now();
+    let now = Instant::ZERO;
     let actions = m.start(now).expect("start");
     assert_eq!(
         shows(&actions),
@@ -155,7 +155,7 @@ fn s10_2_reprov_from_any_state_starts_again() {
 #[test]
 fn requests_while_stopped_answer_internal_error() {
     let (mut m, _) = Manager::new(ManagerConfig::default());
-    let now = Instant::now();
+    let now = Instant::ZERO;
     let (response, actions) = m.handle_config(ConfigRequest::GetWifiStatus, now);
     assert!(actions.is_empty());
     assert!(matches!(
@@ -181,7 +181,7 @@ fn session_only(enable_provisioning: bool) -> ManagerConfig {
 #[test]
 fn s11_session_only_without_provisioning_serves_the_session_only() {
     let (mut m, _) = Manager::new(session_only(false));
-    let now = Instant::now();
+    let now = Instant::ZERO;
     let actions = m.start(now).expect("start");
     assert_eq!(
         shows(&actions),

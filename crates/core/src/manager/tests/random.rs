@@ -2,8 +2,8 @@
 //! persists credentials that did not connect, and never leaves a timer in the past.
 
 use super::*;
-use uniprov_core::messages::scan::ScanRequest;
-use uniprov_core::messages::{ThreadAttached, ThreadFailReason, ThreadScanParams, WifiScanParams};
+use crate::messages::scan::ScanRequest;
+use crate::messages::{ThreadAttached, ThreadFailReason, ThreadScanParams, WifiScanParams};
 
 /// xorshift64*: deterministic, so a failure replays exactly.
 struct Rng(u64);

@@ -1,14 +1,19 @@
 //! Wi-Fi: SetConfig, ApplyConfig, GetStatus and the station events (docs/protocol.md §10.2-§10.4).
 
-use tokio::time::Instant;
-use uniprov_core::messages::{
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use crate::messages::{
     config::ConfigResponse, NetworkKind, Status, WifiConnected, WifiCredentials, WifiFailReason,
     WifiStatus,
 };
 
 use super::events::duplicate;
-use super::{Action, Manager, ProvEvent, ProvState};
-use crate::device::network::DisconnectReason;
+use crate::time::Instant;
+
+use super::network::DisconnectReason;
+use super::{Action, BackendOp, Manager, ProvEvent, ProvState};
 
 /// Longest SSID (§10.4).
 const MAX_SSID: usize = 32;
@@ -94,7 +99,7 @@ impl WifiSide {
     fn reconnect(&self) -> Vec<Action> {
         self.attempt
             .as_ref()
-            .map(|c| Action::Connect(duplicate(c)))
+            .map(|c| Action::Backend(BackendOp::Connect(duplicate(c))))
             .into_iter()
             .collect()
     }
@@ -138,7 +143,7 @@ impl Manager {
             return (Status::InternalError, actions);
         }
         let ssid = String::from_utf8_lossy(&credentials.ssid).into_owned();
-        actions.push(Action::Connect(duplicate(&credentials)));
+        actions.push(Action::Backend(BackendOp::Connect(duplicate(&credentials))));
         actions.push(Action::Emit(ProvEvent::CredRecv { ssid }));
         self.wifi.attempt = Some(credentials);
         self.wifi.persisted = false;
@@ -196,7 +201,9 @@ impl Manager {
         let mut actions = Vec::new();
         if !self.wifi.persisted {
             if let Some(credentials) = &self.wifi.attempt {
-                actions.push(Action::PersistWifi(duplicate(credentials)));
+                actions.push(Action::Backend(BackendOp::PersistWifi(duplicate(
+                    credentials,
+                ))));
                 self.wifi.persisted = true;
             }
         }
@@ -239,7 +246,7 @@ impl Manager {
         let mut actions = vec![Action::Emit(ProvEvent::CredFail { reason })];
         if self.reset_after_failure() {
             // The backend may still retry on its own: the station stops until the next Apply.
-            actions.push(Action::Disconnect);
+            actions.push(Action::Backend(BackendOp::Disconnect));
         }
         actions
     }

@@ -1,16 +1,73 @@
 //! The manager driven against the simulated radio and a real state directory, on a paused clock:
 //! a minimal stand-in for the runtime's manager task.
 
-use super::*;
+use std::time::Duration;
+
+use tokio::sync::broadcast;
+use tokio::time::Instant;
+use uniprov_core::manager::{
+    Action, BackendOp, Manager, ManagerConfig, NetworkEvent, ProvEvent, ProvState, ScanFailed,
+    ScanOutcome,
+};
+use uniprov_core::messages::config::{ConfigRequest, ConfigResponse};
+use uniprov_core::messages::ctrl::CtrlRequest;
+use uniprov_core::messages::scan::{ScanReply, ScanRequest, ScanResponse};
+use uniprov_core::messages::{Status, WifiCredentials, WifiFailReason, WifiScanParams, WifiStatus};
+use uniprov_core::Secret;
+
 use crate::device::network::sim::SimRadio;
 use crate::device::network::NetworkBackend;
+use crate::device::service::clock::Clock;
 use crate::device::storage::StateDir;
-use tokio::sync::broadcast;
-use uniprov_core::messages::scan::ScanReply;
-use uniprov_core::messages::{WifiFailReason, WifiScanParams};
+
+/// A one-line description of an action, as the core's manager tests write them.
+fn show(action: &Action) -> String {
+    let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    match action {
+        Action::StartTransport => "start_transport".into(),
+        Action::RegisterProvisioningEndpoints => "register_prov".into(),
+        Action::RemoveProvisioningEndpoints => "remove_prov".into(),
+        Action::StopTransport => "stop_transport".into(),
+        Action::Backend(BackendOp::Connect(c)) => format!("connect {}", lossy(&c.ssid)),
+        Action::Backend(BackendOp::AttachThread(_)) => "attach".into(),
+        Action::Backend(BackendOp::Disconnect) => "disconnect".into(),
+        Action::StartWifiScan(_) => "wifi_scan".into(),
+        Action::StartThreadScan(_) => "thread_scan".into(),
+        Action::Backend(BackendOp::PersistWifi(c)) => format!("persist_wifi {}", lossy(&c.ssid)),
+        Action::Backend(BackendOp::PersistThread(_)) => "persist_thread".into(),
+        Action::Backend(BackendOp::ForgetCredentials) => "forget".into(),
+        Action::Emit(e) => format!("emit {e:?}"),
+    }
+}
+
+fn shows(actions: &[Action]) -> Vec<String> {
+    actions.iter().map(show).collect()
+}
+
+fn emit(event: ProvEvent) -> String {
+    show(&Action::Emit(event))
+}
+
+fn creds(ssid: &str, pass: &str) -> WifiCredentials {
+    WifiCredentials {
+        ssid: ssid.as_bytes().to_vec(),
+        passphrase: Secret::new(pass.as_bytes().to_vec()),
+        bssid: Vec::new(),
+        channel: 0,
+    }
+}
+
+/// `config` without the automatic reset after a failure (ESP's manager rule).
+fn esp_manager(config: ManagerConfig) -> ManagerConfig {
+    ManagerConfig {
+        reset_on_failure: false,
+        ..config
+    }
+}
 
 struct Device {
     m: Manager,
+    clock: Clock,
     radio: SimRadio,
     events: broadcast::Receiver<NetworkEvent>,
     state: StateDir,
@@ -28,9 +85,11 @@ impl Device {
         let radio = SimRadio::default();
         let events = radio.subscribe();
         let (mut m, _) = Manager::new(config);
-        m.start(Instant::now()).expect("start");
+        let clock = Clock::start();
+        m.start(clock.now()).expect("start");
         Device {
             m,
+            clock,
             radio,
             events,
             state,
@@ -43,17 +102,21 @@ impl Device {
         let log = shows(&actions);
         for action in actions {
             match action {
-                Action::Connect(c) => self.radio.connect_wifi(&c).await.expect("connect"),
-                Action::Disconnect => self.radio.disconnect().await.expect("disconnect"),
-                Action::PersistWifi(c) => {
+                Action::Backend(BackendOp::Connect(c)) => {
+                    self.radio.connect_wifi(&c).await.expect("connect")
+                }
+                Action::Backend(BackendOp::Disconnect) => {
+                    self.radio.disconnect().await.expect("disconnect")
+                }
+                Action::Backend(BackendOp::PersistWifi(c)) => {
                     self.radio.persist_wifi(&c).await.expect("persist");
                     self.state
                         .store_wifi(&c.ssid, &c.passphrase)
                         .expect("store");
                 }
                 Action::StartWifiScan(params) => {
-                    let found = self.radio.scan_wifi(params).await;
-                    let reply = self.m.on_wifi_scan_done(found, Instant::now());
+                    let found = self.radio.scan_wifi(params).await.map_err(|_| ScanFailed);
+                    let reply = self.m.on_wifi_scan_done(found, self.clock.now());
                     assert!(reply.is_none(), "only blocking scans are answered later");
                 }
                 _ => {}
@@ -63,7 +126,7 @@ impl Device {
     }
 
     async fn config(&mut self, request: ConfigRequest) -> ConfigResponse {
-        let (response, actions) = self.m.handle_config(request, Instant::now());
+        let (response, actions) = self.m.handle_config(request, self.clock.now());
         self.run(actions).await;
         response
     }
@@ -80,7 +143,7 @@ impl Device {
     /// Waits for the radio's next event and feeds it to the manager.
     async fn next_event(&mut self) -> Vec<String> {
         let event = self.events.recv().await.expect("event");
-        let actions = self.m.on_network_event(event, Instant::now());
+        let actions = self.m.on_network_event(event, self.clock.now());
         self.run(actions).await
     }
 
@@ -98,7 +161,7 @@ impl Device {
 #[tokio::test(start_paused = true)]
 async fn wrong_password_never_reaches_disk_and_reset_allows_a_retry() {
     let mut d = Device::with(esp_manager(ManagerConfig::default()));
-    let t0 = Instant::now();
+    let t0 = Instant::now(); // tokio's paused clock
     d.provision("HomeNetwork", "password124").await;
     assert_eq!(
         d.next_event().await,
@@ -116,7 +179,7 @@ async fn wrong_password_never_reaches_disk_and_reset_allows_a_retry() {
         "nothing unproven on disk"
     );
 
-    let (response, actions) = d.m.handle_ctrl(CtrlRequest::WifiReset, Instant::now());
+    let (response, actions) = d.m.handle_ctrl(CtrlRequest::WifiReset, d.clock.now());
     assert_eq!(response.status, Status::Success);
     d.run(actions).await;
     d.provision("HomeNetwork", "password123").await;
@@ -158,7 +221,7 @@ async fn scan_lists_home_network_first() {
     let mut d = Device::new();
     let (outcome, actions) = d.m.handle_scan(
         ScanRequest::WifiStart(WifiScanParams::default()),
-        Instant::now(),
+        d.clock.now(),
     );
     assert!(matches!(outcome, ScanOutcome::Reply(_)));
     d.run(actions).await;
@@ -167,7 +230,7 @@ async fn scan_lists_home_network_first() {
             start_index: 0,
             count: 5,
         },
-        Instant::now(),
+        d.clock.now(),
     );
     let ScanOutcome::Reply(ScanResponse {
         status: Status::Success,
