@@ -29,6 +29,7 @@ use anyhow::bail;
 use clap::{Args, ValueEnum};
 use uniprov::core::messages::NetworkKind;
 use uniprov::core::proto_ver::AppInfo;
+use uniprov::core::security::SecVer;
 use uniprov::device::manager::{AutoStop, Mode};
 use uniprov::device::network::sim::{SimConfig, SimRadio};
 use uniprov::device::network::NetworkBackend;
@@ -62,8 +63,8 @@ pub struct DeviceArgs {
     #[arg(long, default_value_t = 115_200)]
     pub baud: u32,
     /// Security scheme: 0 (plaintext, must be asked for), 1 (X25519 + PoP), 2 (SRP6a).
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(0..=2))]
-    pub sec_ver: u8,
+    #[arg(long, default_value_t = SecVer::Sec2, value_parser = crate::sec_ver_arg::parser())]
+    pub sec_ver: SecVer,
     /// Security 1 proof of possession (without it, security 1 runs without PoP).
     #[arg(long, env = "UNIPROV_POP", hide_env_values = true)]
     pub pop: Option<SecretArg>,

@@ -13,6 +13,7 @@ mod device_cmd;
 mod logging;
 #[cfg(target_os = "linux")]
 mod radio_args;
+mod sec_ver_arg;
 
 use std::process::ExitCode;
 

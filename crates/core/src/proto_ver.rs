@@ -15,6 +15,8 @@ use core::fmt::{self, Write as _};
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
+use crate::security::{Sec2Patch, SecVer, UnknownSec2Patch};
+
 /// Capability: security 0 (plaintext) is in use.
 pub const CAP_NO_SEC: &str = "no_sec";
 /// Capability: security 1 without a proof of possession.
@@ -32,6 +34,104 @@ pub const CAP_THREAD_SCAN: &str = "thread_scan";
 pub const WIFI_PROV_VERSION: &str = "v1.1";
 /// `prov.ver` of network_provisioning.
 pub const NETWORK_PROV_VERSION: &str = "netprov-v1.2";
+
+/// One `prov.cap` entry, parsed (an entry this build does not know is kept as
+/// [`Capability::Unknown`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Capability {
+    /// [`CAP_NO_SEC`].
+    NoSec,
+    /// [`CAP_NO_POP`].
+    NoPop,
+    /// [`CAP_WIFI_SCAN`].
+    WifiScan,
+    /// [`CAP_WIFI_PROV`].
+    WifiProv,
+    /// [`CAP_THREAD_PROV`].
+    ThreadProv,
+    /// [`CAP_THREAD_SCAN`].
+    ThreadScan,
+    /// Any other entry, verbatim.
+    Unknown(String),
+}
+
+impl Capability {
+    /// Parses one entry (exact match, as esp_prov compares).
+    pub fn parse(text: &str) -> Self {
+        match text {
+            CAP_NO_SEC => Capability::NoSec,
+            CAP_NO_POP => Capability::NoPop,
+            CAP_WIFI_SCAN => Capability::WifiScan,
+            CAP_WIFI_PROV => Capability::WifiProv,
+            CAP_THREAD_PROV => Capability::ThreadProv,
+            CAP_THREAD_SCAN => Capability::ThreadScan,
+            other => Capability::Unknown(other.to_string()),
+        }
+    }
+
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Capability::NoSec => CAP_NO_SEC,
+            Capability::NoPop => CAP_NO_POP,
+            Capability::WifiScan => CAP_WIFI_SCAN,
+            Capability::WifiProv => CAP_WIFI_PROV,
+            Capability::ThreadProv => CAP_THREAD_PROV,
+            Capability::ThreadScan => CAP_THREAD_SCAN,
+            Capability::Unknown(text) => text,
+        }
+    }
+}
+
+/// `prov.cap`, parsed, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Capabilities(Vec<Capability>);
+
+impl Capabilities {
+    /// Parses the entries of `prov.cap`.
+    pub fn parse<S: AsRef<str>>(entries: &[S]) -> Self {
+        Capabilities(
+            entries
+                .iter()
+                .map(|e| Capability::parse(e.as_ref()))
+                .collect(),
+        )
+    }
+
+    /// Whether `capability` is listed.
+    pub fn contains(&self, capability: &Capability) -> bool {
+        self.0.contains(capability)
+    }
+
+    /// The entries in order.
+    pub fn iter(&self) -> impl Iterator<Item = &Capability> + '_ {
+        self.0.iter()
+    }
+}
+
+impl<const N: usize> PartialEq<[&str; N]> for Capabilities {
+    fn eq(&self, other: &[&str; N]) -> bool {
+        *self == other[..]
+    }
+}
+
+impl PartialEq<[&str]> for Capabilities {
+    fn eq(&self, other: &[&str]) -> bool {
+        self.0.len() == other.len() && self.0.iter().zip(other).all(|(c, o)| c.as_str() == *o)
+    }
+}
+
+impl PartialEq<&[&str]> for Capabilities {
+    fn eq(&self, other: &&[&str]) -> bool {
+        *self == **other
+    }
+}
+
+impl FromIterator<Capability> for Capabilities {
+    fn from_iter<I: IntoIterator<Item = Capability>>(iter: I) -> Self {
+        Capabilities(iter.into_iter().collect())
+    }
+}
 
 /// One `set_app_info` entry: a top-level key of its own before `"prov"`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -52,11 +152,11 @@ pub struct VersionInfo {
     /// `prov.ver`: [`WIFI_PROV_VERSION`] or [`NETWORK_PROV_VERSION`]; empty when absent.
     pub prov_ver: String,
     /// `prov.sec_ver`: the security scheme in use; absent on ESP-IDF v4.x.
-    pub sec_ver: Option<u32>,
+    pub sec_ver: Option<SecVer>,
     /// `prov.sec_patch_ver`: present only on firmware with the patch-version feature.
     pub sec_patch_ver: Option<u32>,
     /// `prov.cap`, in order: `no_sec` | `no_pop` first, then the scan/prov capabilities.
-    pub caps: Vec<String>,
+    pub caps: Capabilities,
 }
 
 /// Why a proto-ver response is not a version object.
@@ -94,18 +194,20 @@ impl VersionInfo {
         for app in &self.apps {
             open_object(&mut out, &app.label);
             member(&mut out, "ver", &Json::Str(&app.ver), true);
-            member(&mut out, "cap", &Json::Array(&app.cap), false);
+            let caps: Vec<&str> = app.cap.iter().map(String::as_str).collect();
+            member(&mut out, "cap", &Json::Array(&caps), false);
             out.push_str("\t},\n");
         }
         open_object(&mut out, "prov");
         member(&mut out, "ver", &Json::Str(&self.prov_ver), true);
         if let Some(v) = self.sec_ver {
-            member(&mut out, "sec_ver", &Json::Int(v), true);
+            member(&mut out, "sec_ver", &Json::Int(v.into()), true);
         }
         if let Some(v) = self.sec_patch_ver {
             member(&mut out, "sec_patch_ver", &Json::Int(v), true);
         }
-        member(&mut out, "cap", &Json::Array(&self.caps), false);
+        let caps: Vec<&str> = self.caps.iter().map(Capability::as_str).collect();
+        member(&mut out, "cap", &Json::Array(&caps), false);
         out.push_str("\t}\n}");
         out
     }
@@ -147,25 +249,31 @@ impl VersionInfo {
             None => String::new(),
             some => text_field(some).ok_or(ProtoVerError::BadField("ver"))?,
         };
-        self.sec_ver =
-            number_field(prov.get("sec_ver")).map_err(|()| ProtoVerError::BadField("sec_ver"))?;
+        self.sec_ver = number_field(prov.get("sec_ver"))
+            .map_err(|()| ProtoVerError::BadField("sec_ver"))?
+            .map(SecVer::from);
         self.sec_patch_ver = number_field(prov.get("sec_patch_ver"))
             .map_err(|()| ProtoVerError::BadField("sec_patch_ver"))?;
         self.caps = match prov.get("cap") {
-            None => Vec::new(),
-            some => string_list(some).ok_or(ProtoVerError::BadField("cap"))?,
+            None => Capabilities::default(),
+            some => Capabilities::parse(&string_list(some).ok_or(ProtoVerError::BadField("cap"))?),
         };
         Ok(())
     }
 
     /// Whether `prov.cap` lists `capability` (exact match, as esp_prov compares).
     pub fn has_capability(&self, capability: &str) -> bool {
-        self.caps.iter().any(|c| c == capability)
+        self.caps.iter().any(|c| c.as_str() == capability)
     }
 
     /// `prov.sec_ver` as reported; `None` on firmware that predates it (ESP-IDF v4.x).
-    pub fn sec_ver(&self) -> Option<u32> {
+    pub fn sec_ver(&self) -> Option<SecVer> {
         self.sec_ver
+    }
+
+    /// The security 2 data-phase variant [`VersionInfo::sec_patch_ver`] names.
+    pub fn sec2_patch(&self) -> Result<Sec2Patch, UnknownSec2Patch> {
+        Sec2Patch::try_from(self.sec_patch_ver())
     }
 
     /// The security patch version a client must use: `prov.sec_patch_ver`, or 0 when absent
@@ -177,11 +285,11 @@ impl VersionInfo {
     /// The security scheme a client should use: `sec_ver` when reported, else 0 with the
     /// `no_sec` capability and 1 without it (firmware without `sec_ver` predates security 2;
     /// this is what esp_prov and iOS conclude, §12, §13).
-    pub fn security_scheme(&self) -> u32 {
-        match self.sec_ver {
+    pub fn security_scheme(&self) -> SecVer {
+        match self.sec_ver() {
             Some(v) => v,
-            None if self.has_capability(CAP_NO_SEC) => 0,
-            None => 1,
+            None if self.has_capability(CAP_NO_SEC) => SecVer::Sec0,
+            None => SecVer::Sec1,
         }
     }
 
@@ -256,7 +364,7 @@ impl<'de> Deserialize<'de> for OrderedObject {
 enum Json<'a> {
     Str(&'a str),
     Int(u32),
-    Array(&'a [String]),
+    Array(&'a [&'a str]),
 }
 
 /// Starts a nested object member at depth 1: `<TAB>"key":<TAB>{<LF>`.
@@ -318,7 +426,6 @@ pub(crate) fn push_json_string(out: &mut String, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::vec;
 
     #[test]
     fn s8_strings_are_escaped_like_cjson() {
@@ -327,7 +434,7 @@ mod tests {
         assert_eq!(out, "\"a\\\"b\\\\c\\n\\t\\u0001\\u001fé/\"");
         let info = VersionInfo {
             prov_ver: "v\"1".into(),
-            caps: vec!["x\ny".into()],
+            caps: Capabilities::parse(&["x\ny"]),
             ..VersionInfo::default()
         };
         let back = VersionInfo::parse(info.to_text().as_bytes());
@@ -368,10 +475,13 @@ mod tests {
             b"{\"prov\":{\"ver\":\"v1.1\",\"sec_ver\":1,\"cap\":[\"no_pop\",\"wifi_scan\"]}}\0",
         )
         .unwrap_or_default();
-        assert_eq!(info.sec_ver(), Some(1));
+        assert_eq!(info.sec_ver(), Some(SecVer::Sec1));
         assert_eq!(info.sec_patch_ver(), 0);
         assert!(info.has_capability(CAP_NO_POP));
         assert!(!info.has_capability("No_pop"));
-        assert_eq!(info.security_scheme(), 1);
+        assert_eq!(info.security_scheme(), SecVer::Sec1);
+        assert_eq!(info.sec2_patch(), Ok(Sec2Patch::V0));
+        assert!(info.caps.contains(&Capability::NoPop));
+        assert_eq!(Capability::parse("x").as_str(), "x");
     }
 }

@@ -24,14 +24,12 @@ use serde_json::{Map, Value};
 
 use crate::messages::NetworkKind;
 use crate::proto_ver::push_json_string;
+use crate::security::{SecVer, SecurityLevel};
 use crate::Secret;
 
 /// The page the examples print the payload after (unencoded), to render the QR code.
 pub const JUMPSTART_URL_PREFIX: &str =
     "https://espressif.github.io/esp-jumpstart/qrcode.html?data=";
-
-/// The scheme the apps start with when the payload has no usable `security` (§12).
-pub const DEFAULT_SECURITY_GUESS: u8 = 2;
 
 /// How the app reaches the device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -60,7 +58,7 @@ pub struct QrPayload {
     /// `transport`.
     pub transport: QrTransport,
     /// `security`: the app's initial guess of the scheme (the examples never print it).
-    pub security: Option<u8>,
+    pub security: Option<SecVer>,
     /// `username`: the security 2 identity.
     pub username: Option<String>,
     /// `pop`: the security 1 proof of possession, or the security 2 password.
@@ -160,7 +158,8 @@ impl QrPayload {
             security: obj
                 .get("security")
                 .and_then(Value::as_u64)
-                .and_then(|n| u8::try_from(n).ok()),
+                .and_then(|n| u8::try_from(n).ok())
+                .map(|n| SecVer::from(u32::from(n))),
             username: string(&obj, "username").map(Into::into),
             pop: string(&obj, "pop").map(|p| Secret::new(p.into())),
             softap_password: string(&obj, "password").map(|p| Secret::new(p.into())),
@@ -168,12 +167,29 @@ impl QrPayload {
         })
     }
 
-    /// The scheme the apps try first: `security` when it is 0, 1 or 2, else 2. The proto-ver
-    /// `sec_ver` overrides it (§12).
-    pub fn initial_security_guess(&self) -> u8 {
+    /// The scheme the phone apps try first: `security` when it is 0, 1 or 2, else 2. The
+    /// proto-ver `sec_ver` overrides it (§12).
+    pub fn initial_security_guess(&self) -> SecVer {
         match self.security {
-            Some(s @ 0..=2) => s,
-            _ => DEFAULT_SECURITY_GUESS,
+            Some(s @ (SecVer::Sec0 | SecVer::Sec1 | SecVer::Sec2)) => s,
+            _ => SecVer::Sec2,
+        }
+    }
+
+    /// The level the payload promises (what a client measures a downgrade against): its
+    /// `security` member when it is 0 to 2, else implied by what it carries (a username:
+    /// security 2; a non-empty PoP: security 1 with PoP). The QR code is only a hint: proto-ver
+    /// still decides the scheme (§12).
+    pub fn expected_level(&self) -> Option<SecurityLevel> {
+        let has_pop = self.pop.as_ref().is_some_and(|p| !p.expose().is_empty());
+        match self.security {
+            Some(SecVer::Sec0) => Some(SecurityLevel::Sec0),
+            Some(SecVer::Sec1) if has_pop => Some(SecurityLevel::Sec1Pop),
+            Some(SecVer::Sec1) => Some(SecurityLevel::Sec1NoPop),
+            Some(SecVer::Sec2) => Some(SecurityLevel::Sec2),
+            _ if self.username.is_some() => Some(SecurityLevel::Sec2),
+            _ if has_pop => Some(SecurityLevel::Sec1Pop),
+            _ => None,
         }
     }
 }
@@ -202,7 +218,9 @@ mod tests {
             panic!("{qr:?}");
         };
         assert_eq!(qr.transport, QrTransport::Softap);
-        assert_eq!(qr.initial_security_guess(), 2);
+        assert_eq!(qr.security, Some(SecVer::Unknown(7)));
+        assert_eq!(qr.expected_level(), None);
+        assert_eq!(qr.initial_security_guess(), SecVer::Sec2);
         assert!(qr.pop.is_none());
         assert!(qr.network.is_none());
         assert_eq!(QrPayload::parse("[1]").err(), Some(QrError::NotJsonObject));
@@ -221,7 +239,7 @@ mod tests {
         let qr = QrPayload {
             name: "a\"b".into(),
             transport: QrTransport::Ble,
-            security: Some(1),
+            security: Some(SecVer::Sec1),
             username: None,
             pop: None,
             softap_password: None,

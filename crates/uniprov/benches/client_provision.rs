@@ -4,9 +4,10 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use uniprov::client::{
-    open, Device, DeviceOptions, NetworkCredentials, SecurityRequest, Target, TransportKind,
+    open, ClientOptions, NetworkCredentials, RemoteDevice, SecurityRequest, Target, TransportKind,
 };
 use uniprov::core::Secret;
+use uniprov::entropy::OsEntropy;
 use uniprov_testkit::fake_device::{FakeConfig, FakeDevice};
 use uniprov_testkit::http_device::spawn_http_device;
 
@@ -28,10 +29,7 @@ fn security() -> SecurityRequest {
 }
 
 fn credentials() -> NetworkCredentials {
-    NetworkCredentials::Wifi {
-        ssid: b"home".to_vec(),
-        passphrase: Secret::new(b"mypassword".to_vec()),
-    }
+    NetworkCredentials::wifi(b"home".to_vec(), Secret::new(b"mypassword".to_vec())).unwrap()
 }
 
 fn provision(c: &mut Criterion) {
@@ -41,10 +39,16 @@ fn provision(c: &mut Criterion) {
     group.bench_function("in_process", |b| {
         b.to_async(&runtime).iter(|| async {
             let transport = Box::new(FakeDevice::new(config()));
-            let options = DeviceOptions::default();
-            let mut device = Device::connect(transport, TransportKind::Http, security(), options)
-                .await
-                .unwrap();
+            let options = ClientOptions::default();
+            let mut device = RemoteDevice::connect(
+                transport,
+                TransportKind::Http,
+                security(),
+                options,
+                &mut OsEntropy,
+            )
+            .await
+            .unwrap();
             device.provision(&credentials()).await.unwrap();
         })
     });
@@ -54,11 +58,17 @@ fn provision(c: &mut Criterion) {
     };
     group.bench_function("loopback_http", |b| {
         b.to_async(&runtime).iter(|| async {
-            let options = DeviceOptions::default();
+            let options = ClientOptions::default();
             let transport = open(&target, &options).await.unwrap();
-            let mut device = Device::connect(transport, target.kind(), security(), options)
-                .await
-                .unwrap();
+            let mut device = RemoteDevice::connect(
+                transport,
+                target.kind(),
+                security(),
+                options,
+                &mut OsEntropy,
+            )
+            .await
+            .unwrap();
             device.provision(&credentials()).await.unwrap();
         })
     });

@@ -14,9 +14,9 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use uniprov::core::security::Sec2Patch;
+use uniprov::core::security::{ClientSecurity, Sec2Patch, SecVer};
 use uniprov::core::Secret;
-use uniprov::loadgen::{run, LoadConfig, LoadSecurity};
+use uniprov::loadgen::{run, LoadConfig};
 
 fn usage() -> ! {
     eprintln!("usage: loadgen --target HOST:PORT --sec-ver 0|1|2 [--pop P] [--sec2-username U] [--sec2-pwd P] [--sec-patch-ver 0|1] [--concurrency N] [--sessions N | --duration-s S] [--endpoint NAME] [--payload TEXT] [--device-pid PID] [--sample-s S] [--json]");
@@ -66,20 +66,19 @@ fn rss_kib(pid: u32) -> Option<u64> {
         .ok()
 }
 
-fn security(options: &HashMap<String, String>) -> LoadSecurity {
+fn security(options: &HashMap<String, String>) -> ClientSecurity {
     let secret = |key: &str| options.get(key).map(|v| Secret::new(v.as_bytes().to_vec()));
-    match number::<u8>(options, "sec-ver").unwrap_or(2) {
-        0 => LoadSecurity::Sec0,
-        1 => LoadSecurity::Sec1 { pop: secret("pop") },
-        _ => LoadSecurity::Sec2 {
+    match number::<u32>(options, "sec-ver").map_or(SecVer::Sec2, SecVer::from) {
+        SecVer::Sec0 => ClientSecurity::Sec0,
+        SecVer::Sec1 => ClientSecurity::Sec1 { pop: secret("pop") },
+        SecVer::Sec2 | SecVer::Unknown(_) => ClientSecurity::Sec2 {
             username: options
                 .get("sec2-username")
                 .map_or(b"wifiprov".to_vec(), |u| u.as_bytes().to_vec()),
             password: secret("sec2-pwd").unwrap_or_else(|| usage()),
-            patch: match number::<u8>(options, "sec-patch-ver").unwrap_or(1) {
-                0 => Sec2Patch::V0,
-                _ => Sec2Patch::V1,
-            },
+            patch: number::<u32>(options, "sec-patch-ver").map_or(Sec2Patch::V1, |p| {
+                Sec2Patch::try_from(p).unwrap_or(Sec2Patch::V1)
+            }),
         },
     }
 }

@@ -12,60 +12,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
-use uniprov_core::security::{ClientHandshake, ClientSecurity, ClientStep, Sec2Patch};
-use uniprov_core::Secret;
+use uniprov_core::security::{ClientHandshake, ClientSecurity, ClientStep};
 
 use crate::client::transport::{ClientTransport, HttpClient, HttpClientConfig};
 use crate::entropy::OsEntropy;
-
-/// The security every session uses (a template: each session gets its own copy).
-#[derive(Debug)]
-pub enum LoadSecurity {
-    /// Security 0.
-    Sec0,
-    /// Security 1 with an optional PoP.
-    Sec1 {
-        /// The proof of possession.
-        pop: Option<Secret<Vec<u8>>>,
-    },
-    /// Security 2.
-    Sec2 {
-        /// SRP username.
-        username: Vec<u8>,
-        /// SRP password.
-        password: Secret<Vec<u8>>,
-        /// Data-phase variant.
-        patch: Sec2Patch,
-    },
-}
-
-impl LoadSecurity {
-    fn client(&self) -> ClientSecurity {
-        match self {
-            LoadSecurity::Sec0 => ClientSecurity::Sec0,
-            LoadSecurity::Sec1 { pop } => ClientSecurity::Sec1 {
-                pop: pop.as_ref().map(Secret::duplicate),
-            },
-            LoadSecurity::Sec2 {
-                username,
-                password,
-                patch,
-            } => ClientSecurity::Sec2 {
-                username: username.clone(),
-                password: password.duplicate(),
-                patch: *patch,
-            },
-        }
-    }
-}
 
 /// What to run.
 #[derive(Debug)]
 pub struct LoadConfig {
     /// The device, `host:port`.
     pub target: String,
-    /// Security of every session.
-    pub security: LoadSecurity,
+    /// Security of every session (a template: each session gets its own
+    /// [`duplicate`](ClientSecurity::duplicate)).
+    pub security: ClientSecurity,
     /// Workers running sessions at once.
     pub concurrency: usize,
     /// Stop after this many sessions in total ...
@@ -143,7 +102,7 @@ async fn session(config: &LoadConfig) -> Result<(), Failed> {
         .request("proto-ver", b"ESP")
         .await
         .map_err(|_| Failed)?;
-    let mut handshake = ClientHandshake::new(config.security.client());
+    let mut handshake = ClientHandshake::new(config.security.duplicate());
     let mut request = handshake.start(&mut entropy);
     let mut session = loop {
         let response = transport

@@ -1,13 +1,17 @@
-//! The connection and security options every client subcommand takes, in esp_prov's
-//! spelling (`--service_name`) and the usual one (`--service-name`).
+//! The options of the client subcommands, in esp_prov's spelling (`--service_name`) and the
+//! usual one (`--service-name`): [`ConnArgs`] (connection and security), which every
+//! subcommand takes, and [`NetworkArgs`] (what to provision), which only `provision` and
+//! esp_prov's flag-only form take, so that `uniprov scan --reset` does not parse.
 
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use uniprov::client::manifest::parse_hex;
 use uniprov::client::{
-    ClientError, DeviceOptions, NetworkCredentials, SecurityRequest, Target, DEFAULT_HTTP_SERVICE,
+    ClientError, ClientOptions, NetworkCredentials, SecurityRequest, Target, DEFAULT_HTTP_SERVICE,
 };
+use uniprov::core::qr::QrTransport;
+use uniprov::core::security::SecVer;
 use uniprov::core::Secret;
 
 use super::qr::QrOptions;
@@ -27,23 +31,45 @@ pub enum TransportArg {
     Console,
 }
 
-/// Connection, security and network options.
+impl From<QrTransport> for TransportArg {
+    fn from(transport: QrTransport) -> Self {
+        match transport {
+            QrTransport::Ble => TransportArg::Ble,
+            QrTransport::Softap => TransportArg::Softap,
+        }
+    }
+}
+
+/// Connection and security options. The `display_order`s here and in [`NetworkArgs`] (2 to
+/// 21; clap breaks ties by name, so `custom`'s `--hex` (2) still comes first, and the options
+/// after these take 22) keep `--help` listing the options, and the global `--json` and `-v`
+/// (22 and 23), in the order they had as one struct.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ConnArgs {
     /// Transport to the device.
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, display_order = 2)]
     pub transport: Option<TransportArg>,
     /// HTTP host[:port] (default 192.168.4.1:80), or the BLE device name.
-    #[arg(long = "service-name", alias = "service_name", value_name = "NAME")]
+    #[arg(
+        long = "service-name",
+        alias = "service_name",
+        value_name = "NAME",
+        display_order = 3
+    )]
     pub service_name: Option<String>,
     /// Security scheme; default: what the device's proto-ver says.
-    #[arg(long = "sec-ver", alias = "sec_ver", value_parser = clap::value_parser!(u8).range(0..=2))]
-    pub sec_ver: Option<u8>,
+    #[arg(long = "sec-ver", alias = "sec_ver", value_parser = crate::sec_ver_arg::parser(), display_order = 4)]
+    pub sec_ver: Option<SecVer>,
     /// Security 1 proof of possession.
-    #[arg(long, env = "UNIPROV_POP", hide_env_values = true)]
+    #[arg(long, env = "UNIPROV_POP", hide_env_values = true, display_order = 5)]
     pub pop: Option<String>,
     /// Security 2 username (default: `wifiprov`, like the device and the ESP apps).
-    #[arg(long = "sec2-username", alias = "sec2_username", value_name = "USER")]
+    #[arg(
+        long = "sec2-username",
+        alias = "sec2_username",
+        value_name = "USER",
+        display_order = 6
+    )]
     pub sec2_username: Option<String>,
     /// Security 2 password.
     #[arg(
@@ -51,57 +77,93 @@ pub struct ConnArgs {
         alias = "sec2_pwd",
         value_name = "PASSWORD",
         env = "UNIPROV_SEC2_PWD",
-        hide_env_values = true
+        hide_env_values = true,
+        display_order = 7
     )]
     pub sec2_pwd: Option<String>,
-    /// Wi-Fi network to join; without it the device scans and you pick one.
-    #[arg(long)]
-    pub ssid: Option<String>,
-    /// Wi-Fi passphrase (empty: open network).
-    #[arg(long, env = "UNIPROV_PASSPHRASE", hide_env_values = true)]
-    pub passphrase: Option<String>,
-    /// Data for the device's `custom-data` endpoint, sent before the credentials.
-    #[arg(long = "custom-data", alias = "custom_data", value_name = "STRING")]
-    pub custom_data: Option<String>,
-    /// Reset the device's provisioning state (prov-ctrl) and exit.
-    #[arg(long)]
-    pub reset: bool,
-    /// Restart provisioning on a provisioned device (prov-ctrl) and exit.
-    #[arg(long, conflicts_with = "reset")]
-    pub reprov: bool,
-    /// Thread operational dataset (hex TLVs) instead of Wi-Fi credentials.
-    #[arg(long = "dataset-tlvs", alias = "dataset_tlvs", value_name = "HEX")]
-    pub dataset_tlvs: Option<String>,
     /// BLE adapter (hci0); default: the first one.
-    #[arg(long = "ble-adapter", alias = "ble_adapter", value_name = "NAME")]
+    #[arg(
+        long = "ble-adapter",
+        alias = "ble_adapter",
+        value_name = "NAME",
+        display_order = 14
+    )]
     pub ble_adapter: Option<String>,
     /// QR payload of the device (its JSON, or the jumpstart URL, also percent-encoded): fills
     /// transport, name, PoP/username, security.
-    #[arg(long, value_name = "PAYLOAD")]
+    #[arg(long, value_name = "PAYLOAD", display_order = 15)]
     pub qr: Option<String>,
     /// Console transport: run this command and talk to its stdin/stdout.
-    #[arg(long, value_name = "COMMAND", conflicts_with = "serial")]
+    #[arg(
+        long,
+        value_name = "COMMAND",
+        conflicts_with = "serial",
+        display_order = 16
+    )]
     pub exec: Option<String>,
     /// Console transport: serial port.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", display_order = 17)]
     pub serial: Option<String>,
     /// Serial speed.
-    #[arg(long, default_value_t = 115_200)]
+    #[arg(long, default_value_t = 115_200, display_order = 18)]
     pub baud: u32,
     /// Console transport: the longest line, CR included, the device's console takes
     /// (default: 255 with --serial, ESP-IDF's line buffer; 16385 with --exec, uniprov's).
-    #[arg(long = "console-max-line", value_name = "BYTES")]
+    #[arg(long = "console-max-line", value_name = "BYTES", display_order = 19)]
     pub console_max_line: Option<usize>,
     /// Seconds to wait for one response and for the device to join the network
     /// (defaults: 30 and 60).
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", display_order = 20)]
     pub timeout: Option<f64>,
     /// Check that proto-ver's `prov.ver` is this (esp_prov's --proto_ver).
-    #[arg(long = "proto-ver", alias = "proto_ver", value_name = "VERSION")]
+    #[arg(
+        long = "proto-ver",
+        alias = "proto_ver",
+        value_name = "VERSION",
+        display_order = 21
+    )]
     pub proto_ver: Option<String>,
 }
 
-/// Everything the options say, resolved (QR merged, explicit flags winning).
+/// What to provision: network credentials, custom data, or a control command instead.
+#[derive(Debug, Clone, Default, Args)]
+pub struct NetworkArgs {
+    /// Wi-Fi network to join; without it the device scans and you pick one.
+    #[arg(long, display_order = 8)]
+    pub ssid: Option<String>,
+    /// Wi-Fi passphrase (empty: open network).
+    #[arg(
+        long,
+        env = "UNIPROV_PASSPHRASE",
+        hide_env_values = true,
+        display_order = 9
+    )]
+    pub passphrase: Option<String>,
+    /// Data for the device's `custom-data` endpoint, sent before the credentials.
+    #[arg(
+        long = "custom-data",
+        alias = "custom_data",
+        value_name = "STRING",
+        display_order = 10
+    )]
+    pub custom_data: Option<String>,
+    /// Reset the device's provisioning state (prov-ctrl) and exit.
+    #[arg(long, display_order = 11)]
+    pub reset: bool,
+    /// Restart provisioning on a provisioned device (prov-ctrl) and exit.
+    #[arg(long, conflicts_with = "reset", display_order = 12)]
+    pub reprov: bool,
+    /// Thread operational dataset (hex TLVs) instead of Wi-Fi credentials.
+    #[arg(
+        long = "dataset-tlvs",
+        alias = "dataset_tlvs",
+        value_name = "HEX",
+        display_order = 13
+    )]
+    pub dataset_tlvs: Option<String>,
+}
+
+/// Everything the connection options say, resolved (QR merged, explicit flags winning).
 #[derive(Debug)]
 pub struct Resolved {
     /// The device.
@@ -109,9 +171,7 @@ pub struct Resolved {
     /// The security request.
     pub security: SecurityRequest,
     /// Timeouts.
-    pub options: DeviceOptions,
-    /// Credentials given on the command line, if complete.
-    pub credentials: Option<NetworkCredentials>,
+    pub options: ClientOptions,
     /// Notes for people (the QR names a SoftAP network to join first, ...).
     pub notes: Vec<String>,
 }
@@ -121,7 +181,7 @@ fn usage(message: impl Into<String>) -> ClientError {
 }
 
 impl ConnArgs {
-    /// Resolves the target, security and credentials.
+    /// Resolves the target and the security.
     pub fn resolve(&self) -> Result<Resolved, ClientError> {
         let qr = match &self.qr {
             Some(text) => Some(QrOptions::parse(text)?),
@@ -130,19 +190,17 @@ impl ConnArgs {
         let mut notes = Vec::new();
         let target = self.target(qr.as_ref(), &mut notes)?;
         let security = self.security(qr.as_ref());
-        let credentials = self.credentials()?;
         Ok(Resolved {
             target,
             security,
             options: self.device_options()?,
-            credentials,
             notes,
         })
     }
 
     /// Timeouts from `--timeout`.
-    pub fn device_options(&self) -> Result<DeviceOptions, ClientError> {
-        let mut options = DeviceOptions::default();
+    pub fn device_options(&self) -> Result<ClientOptions, ClientError> {
+        let mut options = ClientOptions::default();
         if let Some(seconds) = self.timeout {
             let timeout = Duration::try_from_secs_f64(seconds)
                 .ok()
@@ -162,13 +220,13 @@ impl ConnArgs {
     ) -> Result<Target, ClientError> {
         let transport = self.transport.or(match (&self.exec, &self.serial) {
             (Some(_), _) | (_, Some(_)) => Some(TransportArg::Console),
-            _ => qr.map(|q| q.transport),
+            _ => qr.map(|q| TransportArg::from(q.transport)),
         });
         let name = self.service_name.clone();
         Ok(match transport.unwrap_or(TransportArg::Softap) {
             TransportArg::Softap | TransportArg::Http | TransportArg::Httpd => {
                 if let (Some(qr), None) = (qr, &name) {
-                    if qr.transport == TransportArg::Softap {
+                    if qr.transport == QrTransport::Softap {
                         notes.push(format!(
                             "join the device's Wi-Fi network {:?} first; connecting to {DEFAULT_HTTP_SERVICE}",
                             qr.name
@@ -182,7 +240,7 @@ impl ConnArgs {
             TransportArg::Ble => {
                 let name = name
                     .or_else(|| {
-                        qr.filter(|q| q.transport == TransportArg::Ble)
+                        qr.filter(|q| q.transport == QrTransport::Ble)
                             .map(|q| q.name.clone())
                     })
                     .ok_or_else(|| {
@@ -221,25 +279,24 @@ impl ConnArgs {
         }
         request
     }
+}
 
+impl NetworkArgs {
     /// Credentials from `--ssid`/`--passphrase` or `--dataset_tlvs`; `None` when neither.
     pub fn credentials(&self) -> Result<Option<NetworkCredentials>, ClientError> {
         let credentials = match (&self.ssid, &self.dataset_tlvs) {
             (Some(_), Some(_)) => {
                 return Err(usage("give either --ssid or --dataset_tlvs, not both"))
             }
-            (Some(ssid), None) => NetworkCredentials::Wifi {
-                ssid: ssid.clone().into_bytes(),
-                passphrase: Secret::new(self.passphrase.clone().unwrap_or_default().into_bytes()),
-            },
-            (None, Some(hex)) => NetworkCredentials::Thread {
-                dataset: Secret::new(
-                    parse_hex(hex).map_err(|e| usage(format!("--dataset_tlvs: {e}")))?,
-                ),
-            },
+            (Some(ssid), None) => NetworkCredentials::wifi(
+                ssid.clone().into_bytes(),
+                Secret::new(self.passphrase.clone().unwrap_or_default().into_bytes()),
+            )?,
+            (None, Some(hex)) => NetworkCredentials::thread(Secret::new(
+                parse_hex(hex).map_err(|e| usage(format!("--dataset_tlvs: {e}")))?,
+            ))?,
             (None, None) => return Ok(None),
         };
-        credentials.validate()?;
         Ok(Some(credentials))
     }
 }

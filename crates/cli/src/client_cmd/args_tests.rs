@@ -4,6 +4,8 @@
 
 use clap::Parser;
 use uniprov::client::{ErrorClass, NetworkCredentials, SecurityLevel, Target};
+use uniprov::core::messages::NetworkKind;
+use uniprov::core::security::SecVer;
 
 use super::*;
 
@@ -11,12 +13,46 @@ use super::*;
 struct TestCli {
     #[command(flatten)]
     conn: ConnArgs,
+    #[command(flatten)]
+    network: NetworkArgs,
 }
 
-fn parse(args: &[&str]) -> ConnArgs {
+impl TestCli {
+    fn resolve(&self) -> Result<Resolved, ClientError> {
+        self.conn.resolve()
+    }
+}
+
+fn parse(args: &[&str]) -> TestCli {
     let mut argv = vec!["uniprov"];
     argv.extend_from_slice(args);
-    TestCli::try_parse_from(argv).unwrap().conn
+    TestCli::try_parse_from(argv).unwrap()
+}
+
+#[derive(Debug, Parser)]
+struct TestCommands {
+    #[command(subcommand)]
+    command: super::super::ClientCommand,
+}
+
+#[test]
+fn subcommands_refuse_the_options_they_would_ignore() {
+    let parses =
+        |args: &[&str]| TestCommands::try_parse_from([&["uniprov"], args].concat()).is_ok();
+    assert!(parses(&["scan", "--pop", "p"]));
+    assert!(!parses(&["scan", "--reset"]));
+    assert!(!parses(&["status", "--ssid", "x", "--passphrase", "y"]));
+    assert!(!parses(&["version", "--dataset-tlvs", "00"]));
+    assert!(!parses(&["ctrl", "reset", "--custom-data", "x"]));
+    assert!(!parses(&["custom", "--data", "d", "--ssid", "x"]));
+    assert!(parses(&[
+        "provision",
+        "--ssid",
+        "x",
+        "--passphrase",
+        "12345678",
+        "--reset"
+    ]));
 }
 
 #[test]
@@ -58,8 +94,8 @@ fn esp_prov_and_dashed_spellings_are_the_same_option() {
         "hci1",
     ]);
     assert_eq!(format!("{a:?}"), format!("{b:?}"));
-    assert_eq!(a.service_name.as_deref(), Some("10.0.0.2:8080"));
-    assert_eq!(a.sec_ver, Some(2));
+    assert_eq!(a.conn.service_name.as_deref(), Some("10.0.0.2:8080"));
+    assert_eq!(a.conn.sec_ver, Some(SecVer::Sec2));
 }
 
 #[test]
@@ -167,24 +203,25 @@ fn a_softap_qr_notes_the_network_to_join() {
 #[test]
 fn credentials_from_flags() {
     let r = parse(&["--ssid", "home", "--passphrase", "mypassword"])
-        .resolve()
+        .network
+        .credentials()
         .unwrap();
-    assert!(
-        matches!(r.credentials, Some(NetworkCredentials::Wifi { ref ssid, .. }) if ssid == b"home")
-    );
+    assert!(r.as_ref().and_then(NetworkCredentials::ssid) == Some(&b"home"[..]));
     let r = parse(&["--dataset_tlvs", "0e080000000000010000"])
-        .resolve()
+        .network
+        .credentials()
         .unwrap();
-    assert!(matches!(
-        r.credentials,
-        Some(NetworkCredentials::Thread { .. })
-    ));
+    assert!(r
+        .as_ref()
+        .is_some_and(|c| c.network() == NetworkKind::Thread));
     let e = parse(&["--ssid", "home", "--dataset_tlvs", "00"])
-        .resolve()
+        .network
+        .credentials()
         .unwrap_err();
     assert_eq!(e.class(), ErrorClass::Usage);
     let e = parse(&["--ssid", "home", "--passphrase", "short"])
-        .resolve()
+        .network
+        .credentials()
         .unwrap_err();
     assert_eq!(e.class(), ErrorClass::Usage);
     let e = parse(&["--qr", "{}"]).resolve().unwrap_err();

@@ -5,9 +5,11 @@ use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
-use uniprov::client::manifest::{self, DeviceResult, ManifestReport};
+use uniprov::client::manifest::{self, ManifestReport, RowResult};
 use uniprov::client::ClientError;
+use uniprov::entropy::OsEntropy;
 
+use super::json::{error_message, exit_code as class_exit_code, ManifestJson};
 use super::output::{duration_text, print_early_error};
 use super::ProvisionArgs;
 
@@ -18,7 +20,7 @@ pub fn exit_code(report: &ManifestReport) -> u8 {
         .devices
         .iter()
         .filter_map(|d| d.report.error.as_ref())
-        .map(|e| e.exit_code);
+        .map(|e| class_exit_code(e.class));
     match codes.next() {
         None => 0,
         Some(first) if codes.all(|c| c == first) => first,
@@ -26,15 +28,15 @@ pub fn exit_code(report: &ManifestReport) -> u8 {
     }
 }
 
-fn line(result: &DeviceResult) -> String {
-    let took = duration_text(result.report.phases_ms.total());
+fn line(result: &RowResult) -> String {
+    let took = duration_text(result.report.phases.total());
     match &result.report.error {
         None => format!("✓ line {} {} ({took})", result.line, result.target),
         Some(e) => format!(
             "✗ line {} {}: {} [{}]",
             result.line,
             result.target,
-            e.message,
+            error_message(e),
             e.class.name()
         ),
     }
@@ -48,7 +50,7 @@ pub async fn run(path: &Path, args: &ProvisionArgs, json: bool) -> u8 {
         Ok(p) => p,
         Err(error) => {
             print_early_error("provision", json, &error);
-            return error.class().exit_code();
+            return class_exit_code(error.class());
         }
     };
     let bar = if !json && std::io::stderr().is_terminal() {
@@ -61,7 +63,7 @@ pub async fn run(path: &Path, args: &ProvisionArgs, json: bool) -> u8 {
         ProgressBar::hidden()
     };
     let progress = bar.clone();
-    let report = manifest::run(entries, args.parallel, options, move |result| {
+    let report = manifest::run(entries, args.parallel, options, OsEntropy, move |result| {
         progress.inc(1);
         if !json {
             progress.suspend(|| eprintln!("{}", line(result)));
@@ -71,21 +73,22 @@ pub async fn run(path: &Path, args: &ProvisionArgs, json: bool) -> u8 {
     bar.finish_and_clear();
     let code = exit_code(&report);
     if let Some(path) = &args.report {
-        let text = serde_json::to_string_pretty(&report).unwrap_or_default();
+        let text = serde_json::to_string_pretty(&ManifestJson::new(&report)).unwrap_or_default();
         if let Err(source) = std::fs::write(path, text + "\n") {
             let error = ClientError::Io {
                 context: format!("writing {}", path.display()),
                 source,
             };
             print_early_error("provision", json, &error);
-            return error.class().exit_code();
+            return class_exit_code(error.class());
         }
     }
     if json {
         let mut doc = json!({ "command": "provision", "manifest": path.display().to_string() });
-        if let (Some(map), Ok(serde_json::Value::Object(extra))) =
-            (doc.as_object_mut(), serde_json::to_value(&report))
-        {
+        if let (Some(map), Ok(serde_json::Value::Object(extra))) = (
+            doc.as_object_mut(),
+            serde_json::to_value(ManifestJson::new(&report)),
+        ) {
             map.extend(extra);
         }
         println!("{doc}");

@@ -3,6 +3,7 @@
 
 mod args;
 mod gen_cred;
+mod json;
 mod manifest_cmd;
 mod output;
 mod pick;
@@ -13,8 +14,9 @@ use clap::{ArgGroup, Args, Subcommand};
 use uniprov::client::flow::{self, Action, Job};
 use uniprov::client::manifest::parse_hex;
 use uniprov::client::{ClientError, CUSTOM_DATA_ENDPOINT};
+use uniprov::entropy::OsEntropy;
 
-pub use args::ConnArgs;
+pub use args::{ConnArgs, NetworkArgs};
 pub use gen_cred::GenCredArgs;
 use output::Console;
 
@@ -52,17 +54,25 @@ pub enum CtrlCommand {
 /// Options of `provision`.
 #[derive(Debug, Args)]
 pub struct ProvisionArgs {
-    /// Connection, security and network options.
+    /// Connection and security options.
     #[command(flatten)]
     pub conn: ConnArgs,
+    /// Network options.
+    #[command(flatten)]
+    pub network: NetworkArgs,
     /// Provision every device listed in this CSV file (see docs/client.md).
-    #[arg(long, value_name = "FILE.csv")]
+    #[arg(long, value_name = "FILE.csv", display_order = 22)]
     pub manifest: Option<std::path::PathBuf>,
     /// Devices provisioned at the same time (with --manifest).
-    #[arg(long, default_value_t = 4, requires = "manifest")]
+    #[arg(long, default_value_t = 4, requires = "manifest", display_order = 22)]
     pub parallel: usize,
     /// Write the per-device results as JSON to this file (with --manifest).
-    #[arg(long, value_name = "FILE.json", requires = "manifest")]
+    #[arg(
+        long,
+        value_name = "FILE.json",
+        requires = "manifest",
+        display_order = 22
+    )]
     pub report: Option<std::path::PathBuf>,
 }
 
@@ -88,14 +98,22 @@ pub struct CustomArgs {
 /// `--sec2_gen_cred`.
 #[derive(Debug, Clone, Default, Args)]
 pub struct EspProvArgs {
-    /// Connection, security and network options.
+    /// Connection and security options.
     #[command(flatten)]
     pub conn: ConnArgs,
+    /// Network options.
+    #[command(flatten)]
+    pub network: NetworkArgs,
     /// Print a security 2 salt and verifier for --sec2_username/--sec2_pwd and exit.
-    #[arg(long = "sec2-gen-cred", alias = "sec2_gen_cred")]
+    #[arg(long = "sec2-gen-cred", alias = "sec2_gen_cred", display_order = 22)]
     pub sec2_gen_cred: bool,
     /// Salt length for --sec2_gen_cred.
-    #[arg(long = "sec2-salt-len", alias = "sec2_salt_len", default_value_t = 16)]
+    #[arg(
+        long = "sec2-salt-len",
+        alias = "sec2_salt_len",
+        default_value_t = 16,
+        display_order = 22
+    )]
     pub sec2_salt_len: u16,
 }
 
@@ -109,7 +127,7 @@ pub async fn run_esp_prov(args: EspProvArgs, json: bool) -> u8 {
         let Some(password) = args.conn.sec2_pwd else {
             let error = ClientError::Usage("--sec2_gen_cred needs --sec2_pwd".into());
             output::print_early_error("sec2-gen-cred", json, &error);
-            return error.class().exit_code();
+            return json::exit_code(error.class());
         };
         return gen_cred::run(
             &GenCredArgs {
@@ -122,6 +140,7 @@ pub async fn run_esp_prov(args: EspProvArgs, json: bool) -> u8 {
     }
     let args = ProvisionArgs {
         conn: args.conn,
+        network: args.network,
         manifest: None,
         parallel: 1,
         report: None,
@@ -133,15 +152,17 @@ pub async fn run_esp_prov(args: EspProvArgs, json: bool) -> u8 {
 pub async fn run(command: ClientCommand, json: bool) -> u8 {
     match command {
         ClientCommand::Provision(args) => provision(args, json).await,
-        ClientCommand::Scan(conn) => device_job("scan", &conn, json, |_| Ok(Action::Scan)).await,
+        ClientCommand::Scan(conn) => {
+            device_job("scan", &conn, None, json, || Ok(Action::Scan)).await
+        }
         ClientCommand::Status(conn) => {
-            device_job("status", &conn, json, |_| Ok(Action::Status)).await
+            device_job("status", &conn, None, json, || Ok(Action::Status)).await
         }
         ClientCommand::Ctrl(CtrlCommand::Reset(conn)) => {
-            device_job("ctrl reset", &conn, json, |_| Ok(Action::Reset)).await
+            device_job("ctrl reset", &conn, None, json, || Ok(Action::Reset)).await
         }
         ClientCommand::Ctrl(CtrlCommand::Reprov(conn)) => {
-            device_job("ctrl reprov", &conn, json, |_| Ok(Action::Reprov)).await
+            device_job("ctrl reprov", &conn, None, json, || Ok(Action::Reprov)).await
         }
         ClientCommand::Custom(args) => {
             let payload = match (&args.data, &args.hex) {
@@ -152,7 +173,7 @@ pub async fn run(command: ClientCommand, json: bool) -> u8 {
                 (None, None) => Err(ClientError::Usage("give --data or --hex".into())),
             };
             let endpoint = args.endpoint.clone();
-            device_job("custom", &args.conn, json, move |_| {
+            device_job("custom", &args.conn, None, json, move || {
                 Ok(Action::Custom {
                     endpoint,
                     data: payload?,
@@ -161,7 +182,7 @@ pub async fn run(command: ClientCommand, json: bool) -> u8 {
             .await
         }
         ClientCommand::Version(conn) => {
-            device_job("version", &conn, json, |_| Ok(Action::Version)).await
+            device_job("version", &conn, None, json, || Ok(Action::Version)).await
         }
         ClientCommand::Sec2GenCred(args) => gen_cred::run(&args, json),
     }
@@ -171,49 +192,53 @@ async fn provision(args: ProvisionArgs, json: bool) -> u8 {
     if let Some(path) = &args.manifest {
         return manifest_cmd::run(path, &args, json).await;
     }
-    let conn = args.conn;
-    let command = if conn.reset {
+    let network = args.network;
+    let command = if network.reset {
         "ctrl reset"
-    } else if conn.reprov {
+    } else if network.reprov {
         "ctrl reprov"
     } else {
         "provision"
     };
-    device_job(command, &conn.clone(), json, move |credentials| {
-        Ok(if conn.reset {
+    let passphrase = network.passphrase.clone();
+    device_job(command, &args.conn, passphrase, json, move || {
+        let credentials = network.credentials()?;
+        Ok(if network.reset {
             Action::Reset
-        } else if conn.reprov {
+        } else if network.reprov {
             Action::Reprov
         } else {
             Action::Provision {
                 credentials,
-                custom_data: conn.custom_data.map(String::into_bytes),
+                custom_data: network.custom_data.map(String::into_bytes),
             }
         })
     })
     .await
 }
 
-/// Resolves the options, runs one job against one device, prints the outcome.
+/// Resolves the options, runs one job against one device, prints the outcome. `passphrase`
+/// is the one given for the interactive network choice (`provision` without `--ssid`).
 async fn device_job(
     command: &str,
     conn: &ConnArgs,
+    passphrase: Option<String>,
     json: bool,
-    action: impl FnOnce(Option<uniprov::client::NetworkCredentials>) -> Result<Action, ClientError>,
+    action: impl FnOnce() -> Result<Action, ClientError>,
 ) -> u8 {
     let resolved = match conn.resolve() {
         Ok(r) => r,
         Err(error) => {
             output::print_early_error(command, json, &error);
-            return error.class().exit_code();
+            return json::exit_code(error.class());
         }
     };
     let target = resolved.target.to_string();
-    let action = match action(resolved.credentials) {
+    let action = match action() {
         Ok(a) => a,
         Err(error) => {
             output::print_early_error(command, json, &error);
-            return error.class().exit_code();
+            return json::exit_code(error.class());
         }
     };
     if !json {
@@ -228,13 +253,13 @@ async fn device_job(
         action,
         expect_version: conn.proto_ver.clone(),
     };
-    let mut console = Console::new(json, conn.passphrase.clone());
-    let report = flow::run(job, &mut console).await;
+    let mut console = Console::new(json, passphrase);
+    let report = flow::run(job, &mut console, &mut OsEntropy).await;
     console.finish();
     if json {
         output::print_json(command, Some(&target), &report);
     } else {
         summary::print(command, &target, &report);
     }
-    report.exit_code()
+    json::report_exit_code(&report)
 }

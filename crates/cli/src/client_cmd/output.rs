@@ -8,11 +8,12 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 use uniprov::client::flow::Hooks;
 use uniprov::client::{
-    millis, ClientError, DeviceInfo, ErrorReport, NetworkCredentials, Phase, Report,
+    millis, ClientError, ErrorReport, NetworkCredentials, Phase, RemoteInfo, Report,
     SecuritySummary, Timings, Warning,
 };
 use uniprov::core::messages::WifiScanEntry;
 
+use super::json::{error_message, ReportJson};
 use super::pick;
 
 /// Progress display and interaction for one device.
@@ -108,7 +109,8 @@ pub fn print_json(command: &str, target: Option<&str>, report: &Report) {
     if let Some(target) = target {
         doc["target"] = json!(target);
     }
-    if let (Value::Object(map), Ok(Value::Object(extra))) = (&mut doc, serde_json::to_value(report))
+    if let (Value::Object(map), Ok(Value::Object(extra))) =
+        (&mut doc, serde_json::to_value(ReportJson::new(report)))
     {
         map.extend(extra);
     }
@@ -130,7 +132,7 @@ pub fn print_early_error(command: &str, json: bool, error: &ClientError) {
 
 fn print_error(error: Option<&ErrorReport>) {
     if let Some(error) = error {
-        eprintln!("error: {}", error.message);
+        eprintln!("error: {}", error_message(error));
         if let Some(hint) = error.hint {
             eprintln!("hint: {hint}");
         }
@@ -155,7 +157,7 @@ fn timings_text(timings: &Timings) -> String {
     parts.join(" · ")
 }
 
-pub fn device_text(info: &DeviceInfo) -> String {
+pub fn device_text(info: &RemoteInfo) -> String {
     let mut text = format!(
         "prov {}",
         info.prov_ver.as_deref().unwrap_or("(no version)")
@@ -167,10 +169,8 @@ pub fn device_text(info: &DeviceInfo) -> String {
     if let Some(p) = info.sec_patch_ver {
         text.push_str(&format!(" (patch {p})"));
     }
-    text.push_str(&format!(
-        ", capabilities [{}]",
-        info.capabilities.join(", ")
-    ));
+    let capabilities: Vec<&str> = info.capabilities.iter().map(|c| c.as_str()).collect();
+    text.push_str(&format!(", capabilities [{}]", capabilities.join(", ")));
     for app in &info.apps {
         text.push_str(&format!(
             "; {} {} [{}]",
@@ -214,8 +214,8 @@ pub fn print_human(headline: &str, target: &str, report: &Report, data_on_stdout
     if let Some(security) = &report.security {
         eprintln!("  security: {}", security_text(security));
     }
-    if report.phases_ms.iter().next().is_some() {
-        eprintln!("  phases:   {}", timings_text(&report.phases_ms));
+    if report.phases.iter().next().is_some() {
+        eprintln!("  phases:   {}", timings_text(&report.phases));
     }
     print_error(report.error.as_ref());
 }

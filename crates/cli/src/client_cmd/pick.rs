@@ -60,8 +60,5 @@ pub fn choose(
             .interact()
             .map_err(prompt_error)?,
     };
-    Ok(NetworkCredentials::Wifi {
-        ssid,
-        passphrase: Secret::new(passphrase.into_bytes()),
-    })
+    NetworkCredentials::wifi(ssid, Secret::new(passphrase.into_bytes()))
 }

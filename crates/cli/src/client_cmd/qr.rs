@@ -2,14 +2,13 @@
 //!
 //! The payload names the transport and the device, and carries the PoP (security 1) or the
 //! password (security 2) and sometimes a username. Explicit flags win over it. Its `security`
-//! member, and the credentials it carries, only set the *expected* level: proto-ver still
-//! decides the scheme, and a weaker scheme than expected is reported as a downgrade.
+//! member, and the credentials it carries, only set the *expected* level
+//! ([`QrPayload::expected_level`], the core's rule): proto-ver still decides the scheme, and a
+//! weaker scheme than expected is reported as a downgrade.
 
 use uniprov::client::{ClientError, SecurityLevel, SecurityRequest};
 use uniprov::core::qr::{QrPayload, QrTransport};
 use uniprov::core::Secret;
-
-use super::args::TransportArg;
 
 /// The security 2 username the phone apps use when the payload has none.
 pub const APP_DEFAULT_USERNAME: &str = "wifiprov";
@@ -18,10 +17,10 @@ pub const APP_DEFAULT_USERNAME: &str = "wifiprov";
 #[derive(Debug)]
 pub struct QrOptions {
     /// Transport.
-    pub transport: TransportArg,
+    pub transport: QrTransport,
     /// BLE device name or SoftAP SSID.
     pub name: String,
-    security: Option<u8>,
+    expected: Option<SecurityLevel>,
     username: Option<String>,
     pop: Option<Secret<Vec<u8>>>,
 }
@@ -50,33 +49,15 @@ impl QrOptions {
         let payload =
             QrPayload::parse(json.trim()).map_err(|e| ClientError::Usage(format!("--qr: {e}")))?;
         Ok(QrOptions {
-            transport: match payload.transport {
-                QrTransport::Ble => TransportArg::Ble,
-                QrTransport::Softap => TransportArg::Softap,
-            },
+            transport: payload.transport,
             name: payload.name.clone(),
-            security: payload.security,
+            expected: payload.expected_level(),
             username: payload.username.clone(),
             pop: payload
                 .pop
                 .as_ref()
                 .map(|p| Secret::new(p.expose().clone().into_bytes())),
         })
-    }
-
-    /// The level the payload promises: its `security` member when it is 0 to 2, else implied
-    /// by what it carries (a username: security 2; a PoP: security 1 with PoP).
-    pub fn expected_level(&self) -> Option<SecurityLevel> {
-        let has_pop = self.pop.as_ref().is_some_and(|p| !p.expose().is_empty());
-        match self.security {
-            Some(0) => Some(SecurityLevel::Sec0),
-            Some(1) if has_pop => Some(SecurityLevel::Sec1Pop),
-            Some(1) => Some(SecurityLevel::Sec1NoPop),
-            Some(2) => Some(SecurityLevel::Sec2),
-            _ if self.username.is_some() => Some(SecurityLevel::Sec2),
-            _ if has_pop => Some(SecurityLevel::Sec1Pop),
-            _ => None,
-        }
     }
 
     /// Fills what the flags left open.
@@ -88,7 +69,7 @@ impl QrOptions {
             request.username = self.username.clone();
         }
         request.default_username = Some(APP_DEFAULT_USERNAME.to_owned());
-        request.expected = request.expected.max(self.expected_level());
+        request.expected = request.expected.max(self.expected);
     }
 }
 
@@ -116,13 +97,18 @@ fn percent_decode(text: &str) -> Option<String> {
 mod tests {
     use super::*;
     use uniprov::client::{negotiate, SecurityOffer};
+    use uniprov::core::proto_ver::{Capabilities, Capability};
+    use uniprov::core::security::{ClientSecurity, SecVer};
 
     fn offer(sec_ver: u32) -> SecurityOffer {
         SecurityOffer {
-            sec_ver: Some(sec_ver),
+            sec_ver: Some(SecVer::from(sec_ver)),
             sec_patch_ver: Some(1),
-            no_sec: sec_ver == 0,
-            no_pop: false,
+            capabilities: if sec_ver == 0 {
+                [Capability::NoSec].into_iter().collect()
+            } else {
+                Capabilities::default()
+            },
         }
     }
 
@@ -136,10 +122,10 @@ mod tests {
     fn s12_sec1_payload_fills_pop_and_expects_sec1() {
         let qr = r#"{"ver":"v1","name":"PROV_1A2B3C","pop":"abcd1234","transport":"ble"}"#;
         let parsed = QrOptions::parse(qr).unwrap();
-        assert_eq!(parsed.transport, TransportArg::Ble);
+        assert_eq!(parsed.transport, QrTransport::Ble);
         assert_eq!(parsed.name, "PROV_1A2B3C");
         let n = negotiate(request(qr), &offer(1)).unwrap();
-        assert_eq!(n.security.level(), SecurityLevel::Sec1Pop);
+        assert_eq!(SecurityLevel::of(&n.security), SecurityLevel::Sec1Pop);
         assert!(n.warnings.is_empty(), "{:?}", n.warnings);
     }
 
@@ -147,7 +133,7 @@ mod tests {
     fn s12_sec2_payload_uses_pop_as_password() {
         let qr = r#"{"ver":"v1","name":"PROV_X","username":"wifiprov","pop":"abcd1234","transport":"softap"}"#;
         let n = negotiate(request(qr), &offer(2)).unwrap();
-        assert_eq!(n.security.level(), SecurityLevel::Sec2);
+        assert_eq!(SecurityLevel::of(&n.security), SecurityLevel::Sec2);
         assert!(n.warnings.is_empty());
     }
 
@@ -156,7 +142,7 @@ mod tests {
         let qr = r#"{"ver":"v1","name":"PROV_X","pop":"abcd1234","transport":"ble"}"#;
         let n = negotiate(request(qr), &offer(2)).unwrap();
         assert!(
-            matches!(n.security, uniprov::client::ChosenSecurity::Sec2 { ref username, .. } if username == "wifiprov")
+            matches!(n.security, ClientSecurity::Sec2 { ref username, .. } if username == b"wifiprov")
         );
     }
 
@@ -182,12 +168,12 @@ mod tests {
         let url = r#"https://espressif.github.io/esp-jumpstart/qrcode.html?data={"ver":"v1","name":"N","transport":"softap"}"#;
         assert_eq!(
             QrOptions::parse(url).unwrap().transport,
-            TransportArg::Softap
+            QrTransport::Softap
         );
         let encoded = "https://espressif.github.io/esp-jumpstart/qrcode.html?data=%7B%22ver%22%3A%22v1%22%2C%22name%22%3A%22PROV%20N%22%2C%22transport%22%3A%22ble%22%7D";
         let parsed = QrOptions::parse(encoded).unwrap();
         assert_eq!(parsed.name, "PROV N");
-        assert_eq!(parsed.transport, TransportArg::Ble);
+        assert_eq!(parsed.transport, QrTransport::Ble);
         assert!(QrOptions::parse("https://x/qrcode.html?data=%7B%2").is_err());
         assert!(QrOptions::parse(r#"{"name":"N"}"#).is_err());
         assert!(QrOptions::parse("not json").is_err());

@@ -3,6 +3,7 @@
 use serde_json::Value;
 use uniprov::client::Report;
 
+use super::json::outcome_json;
 use super::output::print_human;
 
 fn s<'a>(v: &'a Value, key: &str) -> &'a str {
@@ -11,8 +12,12 @@ fn s<'a>(v: &'a Value, key: &str) -> &'a str {
 
 /// Prints `report` of `command` for people.
 pub fn print(command: &str, target: &str, report: &Report) {
-    let empty = Value::Null;
-    let result = report.result.as_ref().unwrap_or(&empty);
+    let result = report
+        .result
+        .as_ref()
+        .and_then(outcome_json)
+        .unwrap_or(Value::Null);
+    let result = &result;
     let headline = match command {
         "provision" => match s(result, "network") {
             "thread" => format!(

@@ -11,6 +11,7 @@
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
+use uniprov::core::security::SecVer;
 use uniprov::device::network::sim::{SimConfig, SimRadio};
 
 use super::{banner, softap, DeviceArgs, RadioArg, TransportArg};
@@ -63,11 +64,11 @@ pub(super) fn check(args: &DeviceArgs) -> anyhow::Result<String> {
 /// The security scheme's summary, or why it cannot serve.
 fn security(args: &DeviceArgs) -> anyhow::Result<String> {
     match args.sec_ver {
-        0 => {
+        SecVer::Sec0 => {
             tracing::warn!("security 0: no encryption, no authentication (asked for explicitly)");
             Ok("security 0".into())
         }
-        1 => {
+        SecVer::Sec1 => {
             if args.pop.as_ref().is_none_or(|p| p.0.is_empty()) {
                 tracing::warn!(
                     "security 1 without a PoP: anyone in range can provision this device"

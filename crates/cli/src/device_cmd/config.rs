@@ -153,6 +153,7 @@ fn merge(cmd: &Command, cli: &ArgMatches, file: &toml::Table) -> anyhow::Result<
 mod tests {
     use super::*;
     use crate::device_cmd::{ModeArg, TransportArg};
+    use uniprov::core::security::SecVer;
 
     fn merged(cli: &[&str], file: &str) -> anyhow::Result<DeviceArgs> {
         let cmd = device_command();
@@ -177,7 +178,7 @@ mod tests {
             "#,
         )
         .expect("merge");
-        assert_eq!(args.sec_ver, 1);
+        assert_eq!(args.sec_ver, SecVer::Sec1);
         assert_eq!(args.transports, [TransportArg::Console]);
         assert_eq!(args.sec2_username.as_deref(), Some("alice"));
         assert_eq!(args.listen.to_string(), "127.0.0.1:8080");
@@ -251,6 +252,6 @@ mod tests {
         #[cfg(not(feature = "networkmanager"))]
         let sample = &sample.replace("radio = \"networkmanager\"", "radio = \"wpa-supplicant\"");
         let args = merged(&[], sample).expect("packaging/device.toml");
-        assert_eq!(args.sec_ver, 2);
+        assert_eq!(args.sec_ver, SecVer::Sec2);
     }
 }

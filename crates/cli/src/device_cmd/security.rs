@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::{bail, Context};
-use uniprov::core::security::{generate_sec2_credentials, DeviceSecurity, Sec2Patch};
+use uniprov::core::security::{generate_sec2_credentials, DeviceSecurity, Sec2Patch, SecVer};
 use uniprov::core::{Entropy, Secret};
 use uniprov::device::storage::StateDir;
 use uniprov::entropy::OsEntropy;
@@ -38,14 +38,14 @@ pub(super) struct Configured {
 /// directory so the salt stays stable across restarts.
 pub(super) fn configure(args: &DeviceArgs, state_dir: Option<&Path>) -> anyhow::Result<Configured> {
     match args.sec_ver {
-        0 => {
+        SecVer::Sec0 => {
             tracing::warn!("*** SECURITY 0: NO ENCRYPTION, NO AUTHENTICATION. Anyone in range can read the Wi-Fi passphrase and provision this device. ***");
             Ok(Configured {
                 device: DeviceSecurity::Sec0,
                 shown: Shown::Sec0,
             })
         }
-        1 => {
+        SecVer::Sec1 => {
             let pop = args
                 .pop
                 .as_ref()

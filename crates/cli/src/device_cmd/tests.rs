@@ -1,6 +1,7 @@
 //! Option parsing and output formatting of `uniprov device`.
 
 use clap::Parser;
+use uniprov::core::security::SecVer;
 use uniprov::device::manager::ProvEvent;
 use uniprov::device::service::DeviceEvent;
 
@@ -19,7 +20,7 @@ fn parse(args: &[&str]) -> Result<DeviceArgs, clap::Error> {
 #[test]
 fn defaults_are_esps() {
     let args = parse(&[]).expect("parse");
-    assert_eq!(args.sec_ver, 2);
+    assert_eq!(args.sec_ver, SecVer::Sec2);
     assert_eq!(args.sec_patch_ver, 1);
     assert_eq!(args.transports, [TransportArg::Http]);
     assert_eq!(args.listen.to_string(), "0.0.0.0:80");

@@ -133,7 +133,7 @@ async fn thread_with_security_2_uses_threadprov_by_default_and_recovers_from_a_b
     // What the Android app sees and does: thread capabilities, so it uses "threadprov".
     let mut wrong_name = client::http(addr).await;
     let info = wrong_name.proto_ver().await;
-    assert!(info.caps.contains(&"thread_prov".to_string()), "{info:?}");
+    assert!(info.has_capability("thread_prov"), "{info:?}");
     assert!(
         wrong_name
             .handshake(client::sec2("wifiprov", PASSWORD, Sec2Patch::V1))

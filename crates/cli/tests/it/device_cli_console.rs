@@ -62,7 +62,10 @@ async fn console_sec2_provisions_with_app_info_and_custom_endpoint() {
     let info = c.proto_ver().await;
     assert_eq!(info.apps[0].label, "demo");
     assert_eq!(info.apps[0].cap, ["a", "b"]);
-    assert_eq!((info.sec_ver, info.sec_patch_ver), (Some(2), Some(1)));
+    assert_eq!(
+        (info.sec_ver, info.sec_patch_ver),
+        (Some(uniprov::core::security::SecVer::Sec2), Some(1))
+    );
     c.handshake(client::sec2("wifiprov", "abcd1234", Sec2Patch::V1))
         .await
         .expect("handshake");

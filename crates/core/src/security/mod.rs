@@ -7,6 +7,7 @@
 
 mod cipher;
 mod error;
+mod scheme;
 mod sec1;
 mod sec2;
 mod sec2_stats;
@@ -22,6 +23,7 @@ use crate::proto::sec0::{sec0_payload, S0SessionCmd, Sec0MsgType};
 use crate::{Entropy, Secret};
 use cipher::SessionCipher;
 pub use error::{CryptoError, Fault, HandshakeError};
+pub use scheme::{SecVer, SecurityLevel, UnknownSec2Patch};
 pub use sec2_stats::Sec2DeviceStatistics;
 
 /// The security 2 device counters of this process (all sessions, all devices): how many
@@ -80,6 +82,15 @@ impl fmt::Debug for DeviceSecurity {
 }
 
 impl DeviceSecurity {
+    /// The scheme, as proto-ver advertises it.
+    pub fn sec_ver(&self) -> SecVer {
+        match self {
+            DeviceSecurity::Sec0 => SecVer::Sec0,
+            DeviceSecurity::Sec1 { .. } => SecVer::Sec1,
+            DeviceSecurity::Sec2 { .. } => SecVer::Sec2,
+        }
+    }
+
     fn prepare_with(&self, tables: bool) -> Prepared {
         match self {
             DeviceSecurity::Sec0 => Prepared::Sec0,
@@ -159,6 +170,37 @@ pub enum ClientSecurity {
         /// The data-phase variant the device advertises (`sec_patch_ver`, absent = 0).
         patch: Sec2Patch,
     },
+}
+
+impl ClientSecurity {
+    /// The scheme.
+    pub fn sec_ver(&self) -> SecVer {
+        match self {
+            ClientSecurity::Sec0 => SecVer::Sec0,
+            ClientSecurity::Sec1 { .. } => SecVer::Sec1,
+            ClientSecurity::Sec2 { .. } => SecVer::Sec2,
+        }
+    }
+
+    /// A second copy, secrets included (like [`Secret::duplicate`]): for a template that
+    /// starts many sessions, such as a load generator.
+    pub fn duplicate(&self) -> Self {
+        match self {
+            ClientSecurity::Sec0 => ClientSecurity::Sec0,
+            ClientSecurity::Sec1 { pop } => ClientSecurity::Sec1 {
+                pop: pop.as_ref().map(Secret::duplicate),
+            },
+            ClientSecurity::Sec2 {
+                username,
+                password,
+                patch,
+            } => ClientSecurity::Sec2 {
+                username: username.clone(),
+                password: password.duplicate(),
+                patch: *patch,
+            },
+        }
+    }
 }
 
 impl fmt::Debug for ClientSecurity {

@@ -3,7 +3,7 @@
 use tokio::process::Command;
 
 use super::error::ClientError;
-use super::options::{DeviceOptions, Target};
+use super::options::{ClientOptions, Target};
 use super::transport::{
     ClientTransport, ConsoleClient, ConsoleClientConfig, HttpClient, HttpClientConfig,
     TransportError,
@@ -13,7 +13,7 @@ use super::transport::{
 /// discovers the provisioning service; console starts the child or opens the port.
 pub async fn open(
     target: &Target,
-    options: &DeviceOptions,
+    options: &ClientOptions,
 ) -> Result<Box<dyn ClientTransport>, ClientError> {
     // A malformed address is the caller's mistake; everything else means "cannot reach".
     let unreachable = |error: TransportError| match error {
@@ -63,7 +63,7 @@ pub async fn open(
 async fn open_ble(
     name: &str,
     adapter: Option<&str>,
-    options: &DeviceOptions,
+    options: &ClientOptions,
 ) -> Result<Box<dyn ClientTransport>, ClientError> {
     let client = super::ble::BleClient::connect(name, adapter, options.request_timeout).await?;
     Ok(Box::new(client))
@@ -73,7 +73,7 @@ async fn open_ble(
 async fn open_ble(
     name: &str,
     adapter: Option<&str>,
-    options: &DeviceOptions,
+    options: &ClientOptions,
 ) -> Result<Box<dyn ClientTransport>, ClientError> {
     let _ = (name, adapter, options);
     Err(ClientError::Usage(

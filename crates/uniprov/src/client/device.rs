@@ -1,4 +1,5 @@
-//! [`Device`]: one provisioning session with one device, and its typed operations.
+//! [`RemoteDevice`]: one provisioning session with one remote device, and its typed
+//! operations. Each operation is timed as a [`Phase`] by one helper, [`RemoteDevice::timed`].
 
 use std::time::Duration;
 
@@ -8,18 +9,18 @@ use tracing::{debug, info};
 use uniprov_core::messages::config::{ConfigRequest, ConfigResponse};
 use uniprov_core::messages::ctrl::{CtrlRequest, CtrlResponse};
 use uniprov_core::messages::{
-    Status, ThreadAttached, ThreadStatus, WifiConnected, WifiCredentials, WifiStatus,
+    NetworkKind, Status, ThreadAttached, ThreadStatus, WifiConnected, WifiCredentials, WifiStatus,
 };
 use uniprov_core::proto_ver::VersionInfo;
 use uniprov_core::{Entropy, Secret};
 
 use super::error::ClientError;
+use super::flow::{Ctrl, NetworkStatus};
 use super::negotiate::{negotiate, SecurityRequest, SecuritySummary, Warning};
-use super::options::{DeviceOptions, NetworkCredentials, TransportKind};
-use super::report::{DeviceInfo, Phase, Timings};
+use super::options::{ClientOptions, Credentials, NetworkCredentials, TransportKind};
+use super::report::{Phase, RemoteInfo, Timings};
 use super::session::{Session, VERSION_ENDPOINT};
 use super::transport::ClientTransport;
-use crate::entropy::OsEntropy;
 
 /// The body of the proto-ver probe. Any non-empty body works (§8); esp_prov sends `---`.
 pub const VERSION_PROBE: &[u8] = b"---";
@@ -32,39 +33,41 @@ const CTRL_ENDPOINT: &str = "prov-ctrl";
 ///
 /// ```no_run
 /// # async fn demo(transport: Box<dyn uniprov::client::transport::ClientTransport>) -> Result<(), uniprov::client::ClientError> {
-/// use uniprov::client::{Device, DeviceOptions, SecurityRequest, TransportKind};
+/// use uniprov::client::{ClientOptions, NetworkCredentials, Provisioned, RemoteDevice, SecurityRequest, TransportKind};
 /// use uniprov::core::Secret;
+/// use uniprov::entropy::OsEntropy;
 ///
 /// let security = SecurityRequest { pop: Some(Secret::new(b"abcd1234".to_vec())), ..Default::default() };
-/// let mut device = Device::connect(transport, TransportKind::Http, security, DeviceOptions::default()).await?;
+/// let options = ClientOptions::default();
+/// let mut device = RemoteDevice::connect(transport, TransportKind::Http, security, options, &mut OsEntropy).await?;
 /// for warning in device.warnings() {
 ///     eprintln!("warning: {warning}");
 /// }
-/// device.set_wifi(b"myssid", &Secret::new(b"mypassword".to_vec())).await?;
-/// device.apply().await?;
-/// let connected = device.wait_connected().await?;
-/// println!("joined with address {}", connected.ip4_addr);
+/// let credentials = NetworkCredentials::wifi(b"myssid".to_vec(), Secret::new(b"mypassword".to_vec()))?;
+/// if let Provisioned::Wifi(connected) = device.provision(&credentials).await? {
+///     println!("joined with address {}", connected.ip4_addr);
+/// }
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
-pub struct Device {
+pub struct RemoteDevice {
     session: Session,
     kind: TransportKind,
-    options: DeviceOptions,
-    info: Option<DeviceInfo>,
+    options: ClientOptions,
+    info: Option<RemoteInfo>,
     security: Option<SecuritySummary>,
     warnings: Vec<Warning>,
     timings: Timings,
 }
 
-impl Device {
+impl RemoteDevice {
     /// Wraps an open transport; no request is sent yet.
     pub fn new(
         transport: Box<dyn ClientTransport>,
         kind: TransportKind,
-        options: DeviceOptions,
+        options: ClientOptions,
     ) -> Self {
-        Device {
+        RemoteDevice {
             session: Session::new(transport, options.request_timeout),
             kind,
             options,
@@ -75,16 +78,18 @@ impl Device {
         }
     }
 
-    /// Reads proto-ver, negotiates security and runs the handshake with OS randomness.
-    pub async fn connect(
+    /// Reads proto-ver, negotiates security and runs the handshake with randomness from
+    /// `entropy`.
+    pub async fn connect<E: Entropy + Send>(
         transport: Box<dyn ClientTransport>,
         kind: TransportKind,
         security: SecurityRequest,
-        options: DeviceOptions,
+        options: ClientOptions,
+        entropy: &mut E,
     ) -> Result<Self, ClientError> {
-        let mut device = Device::new(transport, kind, options);
+        let mut device = RemoteDevice::new(transport, kind, options);
         device.read_version().await?;
-        device.establish(security, &mut OsEntropy).await?;
+        device.establish(security, entropy).await?;
         Ok(device)
     }
 
@@ -100,7 +105,7 @@ impl Device {
     }
 
     /// What proto-ver said, once read.
-    pub fn info(&self) -> Option<&DeviceInfo> {
+    pub fn info(&self) -> Option<&RemoteInfo> {
         self.info.as_ref()
     }
 
@@ -114,6 +119,16 @@ impl Device {
         &self.warnings
     }
 
+    /// The network the device provisions: Thread when proto-ver lists `thread_prov`, else
+    /// Wi-Fi.
+    pub fn network(&self) -> NetworkKind {
+        if self.info.as_ref().is_some_and(RemoteInfo::is_thread) {
+            NetworkKind::Thread
+        } else {
+            NetworkKind::Wifi
+        }
+    }
+
     /// Time spent per phase so far.
     pub fn timings(&self) -> &Timings {
         &self.timings
@@ -124,15 +139,29 @@ impl Device {
         &mut self.timings
     }
 
-    /// Requests proto-ver (body `---`, like esp_prov) and parses it (§8).
-    pub async fn read_version(&mut self) -> Result<&DeviceInfo, ClientError> {
+    /// Runs `operation` and adds the time it took to `phase`, on success and on error.
+    pub(crate) async fn timed<T>(
+        &mut self,
+        phase: Phase,
+        operation: impl AsyncFnOnce(&mut Self) -> Result<T, ClientError>,
+    ) -> Result<T, ClientError> {
         let started = Instant::now();
+        let result = operation(self).await;
+        self.timings.record(phase, started.elapsed());
+        result
+    }
+
+    /// Requests proto-ver (body `---`, like esp_prov) and parses it (§8).
+    pub async fn read_version(&mut self) -> Result<&RemoteInfo, ClientError> {
         let raw = self
-            .session
-            .raw_request(VERSION_ENDPOINT, VERSION_PROBE)
-            .await;
-        self.timings.record(Phase::ProtoVer, started.elapsed());
-        let info = device_info(&raw?)?;
+            .timed(Phase::ProtoVer, async |device: &mut Self| {
+                device
+                    .session
+                    .raw_request(VERSION_ENDPOINT, VERSION_PROBE)
+                    .await
+            })
+            .await?;
+        let info = remote_info(&raw)?;
         debug!(?info, "proto-ver");
         Ok(self.info.insert(info))
     }
@@ -150,17 +179,18 @@ impl Device {
         let offer = self
             .info
             .as_ref()
-            .map(DeviceInfo::security_offer)
+            .map(RemoteInfo::security_offer)
             .unwrap_or_default();
         let negotiated = negotiate(request, &offer)?;
         self.warnings.extend(negotiated.warnings);
-        let summary = negotiated.security.summary(negotiated.source);
-        info!(sec_ver = summary.sec_ver, source = ?summary.source, "security chosen");
+        let summary = SecuritySummary::new(&negotiated.security, negotiated.source);
+        info!(sec_ver = %summary.sec_ver, source = ?summary.source, "security chosen");
         self.security = Some(summary);
-        let started = Instant::now();
-        let result = self.session.establish(negotiated.security, entropy).await;
-        self.timings.record(Phase::Handshake, started.elapsed());
-        result?;
+        let security = negotiated.security;
+        self.timed(Phase::Handshake, async |device: &mut Self| {
+            device.session.establish(security, entropy).await
+        })
+        .await?;
         self.security
             .as_ref()
             .ok_or(ClientError::UnexpectedResponse(CONFIG_ENDPOINT))
@@ -169,10 +199,10 @@ impl Device {
     /// Sends `data` to a custom endpoint through the session cipher; returns the decrypted
     /// response.
     pub async fn custom(&mut self, endpoint: &str, data: &[u8]) -> Result<Vec<u8>, ClientError> {
-        let started = Instant::now();
-        let result = self.session.request(endpoint, data).await;
-        self.timings.record(Phase::Custom, started.elapsed());
-        result
+        self.timed(Phase::Custom, async |device: &mut Self| {
+            device.session.request(endpoint, data).await
+        })
+        .await
     }
 
     /// Sends a raw (encrypted) request to `endpoint` without recording a phase.
@@ -196,94 +226,133 @@ impl Device {
         })
     }
 
-    /// Sends Wi-Fi credentials (SetConfig). They take effect with [`Device::apply`].
-    pub async fn set_wifi(
-        &mut self,
-        ssid: &[u8],
-        passphrase: &Secret<Vec<u8>>,
-    ) -> Result<(), ClientError> {
-        let credentials = NetworkCredentials::Wifi {
-            ssid: ssid.to_vec(),
-            passphrase: passphrase.duplicate(),
+    /// Sends Wi-Fi credentials (SetConfig) or a Thread dataset (SetThreadConfig). They take
+    /// effect with [`RemoteDevice::apply`].
+    pub async fn set(&mut self, credentials: &NetworkCredentials) -> Result<(), ClientError> {
+        let (request, operation) = match credentials.checked() {
+            Credentials::Wifi { ssid, passphrase } => (
+                ConfigRequest::SetWifiConfig(WifiCredentials {
+                    ssid: ssid.clone(),
+                    passphrase: passphrase.duplicate(),
+                    bssid: Vec::new(),
+                    channel: 0,
+                }),
+                "set config",
+            ),
+            Credentials::Thread { dataset } => {
+                self.require_capability("thread_prov")?;
+                (
+                    ConfigRequest::SetThreadDataset(dataset.duplicate()),
+                    "set thread dataset",
+                )
+            }
         };
-        credentials.validate()?;
-        let request = ConfigRequest::SetWifiConfig(WifiCredentials {
-            ssid: ssid.to_vec(),
-            passphrase: passphrase.duplicate(),
-            bssid: Vec::new(),
-            channel: 0,
-        });
-        let started = Instant::now();
-        let response = self.config(request).await;
-        self.timings.record(Phase::Set, started.elapsed());
-        match response? {
-            ConfigResponse::SetWifiConfig(Status::Success) => Ok(()),
-            ConfigResponse::SetWifiConfig(status) => Err(ClientError::Refused {
-                operation: "set config",
-                status,
-            }),
+        let response = self
+            .timed(Phase::Set, async |device: &mut Self| {
+                device.config(request).await
+            })
+            .await?;
+        match response {
+            ConfigResponse::SetWifiConfig(Status::Success)
+            | ConfigResponse::SetThreadDataset(Status::Success) => Ok(()),
+            ConfigResponse::SetWifiConfig(status) | ConfigResponse::SetThreadDataset(status) => {
+                Err(ClientError::Refused { operation, status })
+            }
             _ => Err(ClientError::UnexpectedResponse(CONFIG_ENDPOINT)),
         }
     }
 
-    /// Applies the credentials sent with [`Device::set_wifi`] (ApplyConfig).
-    pub async fn apply(&mut self) -> Result<(), ClientError> {
-        let started = Instant::now();
-        let response = self.config(ConfigRequest::ApplyWifiConfig).await;
-        self.timings.record(Phase::Apply, started.elapsed());
-        match response? {
-            ConfigResponse::ApplyWifiConfig(Status::Success) => Ok(()),
-            ConfigResponse::ApplyWifiConfig(status) => Err(ClientError::Refused {
-                operation: "apply",
-                status,
-            }),
+    /// Applies the credentials sent with [`RemoteDevice::set`] (ApplyConfig or
+    /// ApplyThreadConfig).
+    pub async fn apply(&mut self, network: NetworkKind) -> Result<(), ClientError> {
+        let (request, operation) = match network {
+            NetworkKind::Wifi => (ConfigRequest::ApplyWifiConfig, "apply"),
+            NetworkKind::Thread => (ConfigRequest::ApplyThreadConfig, "apply thread dataset"),
+        };
+        let response = self
+            .timed(Phase::Apply, async |device: &mut Self| {
+                device.config(request).await
+            })
+            .await?;
+        match response {
+            ConfigResponse::ApplyWifiConfig(Status::Success)
+            | ConfigResponse::ApplyThreadConfig(Status::Success) => Ok(()),
+            ConfigResponse::ApplyWifiConfig(status) | ConfigResponse::ApplyThreadConfig(status) => {
+                Err(ClientError::Refused { operation, status })
+            }
             _ => Err(ClientError::UnexpectedResponse(CONFIG_ENDPOINT)),
         }
     }
 
-    /// The Wi-Fi station state (GetStatus).
-    pub async fn status(&mut self) -> Result<WifiStatus, ClientError> {
-        match self.config(ConfigRequest::GetWifiStatus).await? {
+    /// The state of the device's network: the Wi-Fi station (GetStatus) or the Thread attach
+    /// state (GetThreadStatus), after [`RemoteDevice::network`].
+    pub async fn network_status(&mut self) -> Result<NetworkStatus, ClientError> {
+        self.status_of(self.network()).await
+    }
+
+    async fn status_of(&mut self, network: NetworkKind) -> Result<NetworkStatus, ClientError> {
+        let (request, operation) = match network {
+            NetworkKind::Wifi => (ConfigRequest::GetWifiStatus, "get status"),
+            NetworkKind::Thread => (ConfigRequest::GetThreadStatus, "get thread status"),
+        };
+        match self.config(request).await? {
             ConfigResponse::WifiStatus {
                 status: Status::Success,
                 state,
-            } => Ok(state),
-            ConfigResponse::WifiStatus { status, .. } => Err(ClientError::Refused {
-                operation: "get status",
-                status,
-            }),
+            } => Ok(NetworkStatus::Wifi(state)),
+            ConfigResponse::ThreadStatus {
+                status: Status::Success,
+                state,
+            } => Ok(NetworkStatus::Thread(state)),
+            ConfigResponse::WifiStatus { status, .. }
+            | ConfigResponse::ThreadStatus { status, .. } => {
+                Err(ClientError::Refused { operation, status })
+            }
             _ => Err(ClientError::UnexpectedResponse(CONFIG_ENDPOINT)),
         }
     }
 
-    /// Polls the status until the device joined the network, failed, or the connect timeout
-    /// passed. The poll interval starts short and grows (200 ms → 1 s by default) instead of
-    /// esp_prov's fixed 5 s.
-    pub async fn wait_connected(&mut self) -> Result<WifiConnected, ClientError> {
-        let started = Instant::now();
-        let result = self.poll_wifi(started).await;
-        self.timings.record(Phase::Connected, started.elapsed());
-        result
+    /// Polls the status of `network` until the device joined it, failed, or the connect
+    /// timeout passed. The poll interval starts short and grows (200 ms → 1 s by default)
+    /// instead of esp_prov's fixed 5 s.
+    pub async fn wait_joined(&mut self, network: NetworkKind) -> Result<Provisioned, ClientError> {
+        self.timed(Phase::Connected, async |device: &mut Self| {
+            device.poll_joined(network, Instant::now()).await
+        })
+        .await
     }
 
-    async fn poll_wifi(&mut self, started: Instant) -> Result<WifiConnected, ClientError> {
+    async fn poll_joined(
+        &mut self,
+        network: NetworkKind,
+        started: Instant,
+    ) -> Result<Provisioned, ClientError> {
         let mut delay = self.options.poll_initial;
+        let what = match network {
+            NetworkKind::Wifi => "the device to join the Wi-Fi network",
+            NetworkKind::Thread => "the device to attach to the Thread network",
+        };
         loop {
-            match self.status().await? {
-                WifiStatus::Connected(connected) => return Ok(connected),
-                WifiStatus::Failed(reason) => return Err(ClientError::WifiFailed(reason)),
-                WifiStatus::Connecting { attempts_remaining } => {
+            match self.status_of(network).await? {
+                NetworkStatus::Wifi(WifiStatus::Connected(connected)) => {
+                    return Ok(Provisioned::Wifi(connected))
+                }
+                NetworkStatus::Thread(ThreadStatus::Attached(attached)) => {
+                    return Ok(Provisioned::Thread(attached))
+                }
+                NetworkStatus::Wifi(WifiStatus::Failed(reason)) => {
+                    return Err(ClientError::WifiFailed(reason))
+                }
+                NetworkStatus::Thread(ThreadStatus::Failed(reason)) => {
+                    return Err(ClientError::ThreadFailed(reason))
+                }
+                NetworkStatus::Wifi(WifiStatus::Connecting { attempts_remaining }) => {
                     debug!(?attempts_remaining, "connecting");
                 }
-                WifiStatus::Disconnected => debug!("disconnected"),
+                NetworkStatus::Wifi(WifiStatus::Disconnected) => debug!("disconnected"),
+                NetworkStatus::Thread(ThreadStatus::Attaching | ThreadStatus::Detached) => {}
             }
-            delay = pause(
-                &self.options,
-                started,
-                delay,
-                "the device to join the Wi-Fi network",
-            )
-            .await?;
+            delay = pause(&self.options, started, delay, what).await?;
         }
     }
 
@@ -292,26 +361,31 @@ impl Device {
         &mut self,
         credentials: &NetworkCredentials,
     ) -> Result<Provisioned, ClientError> {
-        credentials.validate()?;
-        match credentials {
-            NetworkCredentials::Wifi { ssid, passphrase } => {
-                self.set_wifi(ssid, passphrase).await?;
-                self.apply().await?;
-                Ok(Provisioned::Wifi(self.wait_connected().await?))
-            }
-            NetworkCredentials::Thread { dataset } => {
-                self.set_thread_dataset(dataset).await?;
-                self.apply_thread().await?;
-                Ok(Provisioned::Thread(self.wait_thread_attached().await?))
-            }
-        }
+        let network = credentials.network();
+        self.set(credentials).await?;
+        self.apply(network).await?;
+        self.wait_joined(network).await
     }
 
-    async fn ctrl(&mut self, request: CtrlRequest) -> Result<(), ClientError> {
-        let started = Instant::now();
-        let response = self.session.request(CTRL_ENDPOINT, &request.encode()).await;
-        self.timings.record(Phase::Ctrl, started.elapsed());
-        let response = CtrlResponse::decode(&response?).map_err(|source| ClientError::Decode {
+    /// Sends a prov-ctrl command: `reset` after a failed attempt so new credentials are
+    /// accepted (ESP-IDF ≥ 5.1), `reprov` to restart provisioning on a device that finished it
+    /// (needs auto-stop disabled). Thread devices get the Thread commands.
+    pub async fn ctrl(&mut self, command: Ctrl) -> Result<(), ClientError> {
+        let request = match (command, self.network()) {
+            (Ctrl::Reset, NetworkKind::Wifi) => CtrlRequest::WifiReset,
+            (Ctrl::Reset, NetworkKind::Thread) => CtrlRequest::ThreadReset,
+            (Ctrl::Reprov, NetworkKind::Wifi) => CtrlRequest::WifiReprov,
+            (Ctrl::Reprov, NetworkKind::Thread) => CtrlRequest::ThreadReprov,
+        };
+        let response = self
+            .timed(Phase::Ctrl, async |device: &mut Self| {
+                device
+                    .session
+                    .request(CTRL_ENDPOINT, &request.encode())
+                    .await
+            })
+            .await?;
+        let response = CtrlResponse::decode(&response).map_err(|source| ClientError::Decode {
             endpoint: CTRL_ENDPOINT.into(),
             source,
         })?;
@@ -321,109 +395,9 @@ impl Device {
         match response.status {
             Status::Success => Ok(()),
             status => Err(ClientError::Refused {
-                operation: ctrl_name(request),
+                operation: command.name(),
                 status,
             }),
-        }
-    }
-
-    /// Resets the provisioning state after a failed attempt so new credentials are accepted
-    /// (prov-ctrl reset; ESP-IDF ≥ 5.1). Thread devices get the Thread reset.
-    pub async fn ctrl_reset(&mut self) -> Result<(), ClientError> {
-        let thread = self.info.as_ref().is_some_and(DeviceInfo::is_thread);
-        self.ctrl(if thread {
-            CtrlRequest::ThreadReset
-        } else {
-            CtrlRequest::WifiReset
-        })
-        .await
-    }
-
-    /// Restarts provisioning on a device that finished it (prov-ctrl reprov; needs the device
-    /// to have auto-stop disabled).
-    pub async fn ctrl_reprov(&mut self) -> Result<(), ClientError> {
-        let thread = self.info.as_ref().is_some_and(DeviceInfo::is_thread);
-        self.ctrl(if thread {
-            CtrlRequest::ThreadReprov
-        } else {
-            CtrlRequest::WifiReprov
-        })
-        .await
-    }
-
-    /// Sends a Thread operational dataset (SetThreadConfig).
-    pub async fn set_thread_dataset(
-        &mut self,
-        dataset: &Secret<Vec<u8>>,
-    ) -> Result<(), ClientError> {
-        self.require_capability("thread_prov")?;
-        let request = ConfigRequest::SetThreadDataset(dataset.duplicate());
-        let started = Instant::now();
-        let response = self.config(request).await;
-        self.timings.record(Phase::Set, started.elapsed());
-        match response? {
-            ConfigResponse::SetThreadDataset(Status::Success) => Ok(()),
-            ConfigResponse::SetThreadDataset(status) => Err(ClientError::Refused {
-                operation: "set thread dataset",
-                status,
-            }),
-            _ => Err(ClientError::UnexpectedResponse(CONFIG_ENDPOINT)),
-        }
-    }
-
-    /// Applies the Thread dataset (ApplyThreadConfig).
-    pub async fn apply_thread(&mut self) -> Result<(), ClientError> {
-        let started = Instant::now();
-        let response = self.config(ConfigRequest::ApplyThreadConfig).await;
-        self.timings.record(Phase::Apply, started.elapsed());
-        match response? {
-            ConfigResponse::ApplyThreadConfig(Status::Success) => Ok(()),
-            ConfigResponse::ApplyThreadConfig(status) => Err(ClientError::Refused {
-                operation: "apply thread dataset",
-                status,
-            }),
-            _ => Err(ClientError::UnexpectedResponse(CONFIG_ENDPOINT)),
-        }
-    }
-
-    /// The Thread attach state (GetThreadStatus).
-    pub async fn thread_status(&mut self) -> Result<ThreadStatus, ClientError> {
-        match self.config(ConfigRequest::GetThreadStatus).await? {
-            ConfigResponse::ThreadStatus {
-                status: Status::Success,
-                state,
-            } => Ok(state),
-            ConfigResponse::ThreadStatus { status, .. } => Err(ClientError::Refused {
-                operation: "get thread status",
-                status,
-            }),
-            _ => Err(ClientError::UnexpectedResponse(CONFIG_ENDPOINT)),
-        }
-    }
-
-    /// Polls the Thread status until attached, failed, or the connect timeout passed.
-    pub async fn wait_thread_attached(&mut self) -> Result<ThreadAttached, ClientError> {
-        let started = Instant::now();
-        let result = self.poll_thread(started).await;
-        self.timings.record(Phase::Connected, started.elapsed());
-        result
-    }
-
-    async fn poll_thread(&mut self, started: Instant) -> Result<ThreadAttached, ClientError> {
-        let mut delay = self.options.poll_initial;
-        loop {
-            match self.thread_status().await? {
-                ThreadStatus::Attached(attached) => return Ok(attached),
-                ThreadStatus::Failed(reason) => return Err(ClientError::ThreadFailed(reason)),
-                ThreadStatus::Attaching | ThreadStatus::Detached => {}
-            }
-            delay = pause(
-                &self.options,
-                started,
-                delay,
-                "the device to attach to the Thread network",
-            )
-            .await?;
         }
     }
 
@@ -434,7 +408,7 @@ impl Device {
         }
     }
 
-    pub(crate) fn options(&self) -> &DeviceOptions {
+    pub(crate) fn options(&self) -> &ClientOptions {
         &self.options
     }
 
@@ -455,7 +429,7 @@ pub enum Provisioned {
 /// Sleeps `delay` unless that passes the connect deadline; returns the next delay (doubled,
 /// capped at `poll_max`).
 async fn pause(
-    options: &DeviceOptions,
+    options: &ClientOptions,
     started: Instant,
     delay: Duration,
     what: &'static str,
@@ -472,15 +446,8 @@ async fn pause(
     Ok(next)
 }
 
-fn ctrl_name(request: CtrlRequest) -> &'static str {
-    match request {
-        CtrlRequest::WifiReset | CtrlRequest::ThreadReset => "reset",
-        CtrlRequest::WifiReprov | CtrlRequest::ThreadReprov => "reprov",
-    }
-}
-
-/// Parses a proto-ver response into [`DeviceInfo`].
-pub fn device_info(raw: &[u8]) -> Result<DeviceInfo, ClientError> {
+/// Parses a proto-ver response into [`RemoteInfo`].
+pub fn remote_info(raw: &[u8]) -> Result<RemoteInfo, ClientError> {
     let parsed = VersionInfo::parse(raw).map_err(|e| ClientError::BadVersion(e.to_string()))?;
-    Ok(DeviceInfo::from(parsed))
+    Ok(RemoteInfo::from(parsed))
 }

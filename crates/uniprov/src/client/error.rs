@@ -1,20 +1,20 @@
-//! Client errors and their classes (the CLI's exit codes).
+//! Client errors and their classes.
 //!
 //! Every failure of the client ends in one [`ClientError`]; [`ClientError::class`] sorts it into
-//! an [`ErrorClass`], which is what scripts see: the exit code of the `uniprov` binary and the
-//! `error.class` field of its JSON output. The mapping lives here and nowhere else.
+//! an [`ErrorClass`], which is what scripts see (the CLI gives each class its exit code and its
+//! `error.class` name in JSON). The sorting lives here and nowhere else.
 
 use std::time::Duration;
 
 use thiserror::Error;
 use uniprov_core::messages::{DecodeError, Status, ThreadFailReason, WifiFailReason};
-use uniprov_core::security::{CryptoError, Fault, HandshakeError};
+use uniprov_core::security::{CryptoError, Fault, HandshakeError, SecVer};
 
 use super::transport::TransportError;
 
-/// What kind of failure ended a client operation. Each class is one process exit code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+/// What kind of failure ended a client operation. The CLI gives each class one exit code
+/// (named here in each variant's documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorClass {
     /// The request itself was wrong: bad options, missing credentials, bad manifest. Exit 2.
     Usage,
@@ -40,21 +40,6 @@ pub enum ErrorClass {
 }
 
 impl ErrorClass {
-    /// The process exit code of this class (`0` is success and has no class).
-    pub fn exit_code(self) -> u8 {
-        match self {
-            ErrorClass::Other => 1,
-            ErrorClass::Usage => 2,
-            ErrorClass::Unreachable => 3,
-            ErrorClass::AuthFailed => 4,
-            ErrorClass::WifiAuth => 5,
-            ErrorClass::NetworkNotFound => 6,
-            ErrorClass::Timeout => 7,
-            ErrorClass::NotOffered => 8,
-            ErrorClass::Backoff => 9,
-        }
-    }
-
     /// The stable name used in JSON output (`"auth_failed"`).
     pub fn name(self) -> &'static str {
         match self {
@@ -77,6 +62,9 @@ pub enum ClientError {
     /// The caller asked for something impossible or left out something required.
     #[error("{0}")]
     Usage(String),
+    /// The security scheme the device runs needs a credential that was not given.
+    #[error("{0}")]
+    MissingCredential(MissingCredential),
     /// The transport could not reach the device at all.
     #[error("device unreachable: {0}")]
     Unreachable(#[source] TransportError),
@@ -96,7 +84,7 @@ pub enum ClientError {
         /// Which handshake message the device refused ("first" or "second").
         step: &'static str,
         /// The security scheme the client used.
-        sec_ver: u8,
+        sec_ver: SecVer,
     },
     /// The device refuses handshakes for a while after failed attempts (HTTP 429 from a
     /// uniprov device): the secret was not checked.
@@ -201,6 +189,39 @@ pub enum ClientError {
     },
 }
 
+/// A credential the negotiated security scheme needs and the request lacks (the CLI names
+/// the flag that gives it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MissingCredential {
+    /// The security 1 proof of possession.
+    Pop,
+    /// The security 2 username (and so, most likely, the password too).
+    Sec2Username,
+    /// The security 2 password.
+    Sec2Password,
+    /// Network credentials, when nobody can be asked to choose a network.
+    Network,
+}
+
+impl std::fmt::Display for MissingCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            MissingCredential::Pop => {
+                "the device uses security 1 with a proof of possession, and none was given"
+            }
+            MissingCredential::Sec2Username => {
+                "the device uses security 2, and no username and password were given"
+            }
+            MissingCredential::Sec2Password => {
+                "the device uses security 2, and no password was given"
+            }
+            MissingCredential::Network => {
+                "no network credentials were given, and nobody can choose a network"
+            }
+        })
+    }
+}
+
 /// The state of a device that refused a provisioning or control request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeviceState {
@@ -223,7 +244,7 @@ impl std::fmt::Display for DeviceState {
     }
 }
 
-fn rejected_text(step: &str, sec_ver: u8) -> String {
+fn rejected_text(step: &str, sec_ver: SecVer) -> String {
     if step == "first" {
         // A device refuses the first message before any proof is checked: a guessing-limit
         // backoff (console, BLE: no distinct signal), a security 2 username it does not know,
@@ -271,7 +292,7 @@ impl ClientError {
     /// The class of this error, which decides the exit code.
     pub fn class(&self) -> ErrorClass {
         match self {
-            ClientError::Usage(_) => ErrorClass::Usage,
+            ClientError::Usage(_) | ClientError::MissingCredential(_) => ErrorClass::Usage,
             ClientError::Unreachable(_) => ErrorClass::Unreachable,
             ClientError::Transport { source, .. } => transport_class(source),
             ClientError::HandshakeRejected { .. } => ErrorClass::AuthFailed,

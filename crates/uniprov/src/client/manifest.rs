@@ -23,14 +23,15 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tokio::sync::Semaphore;
-use uniprov_core::Secret;
+use uniprov_core::security::SecVer;
+use uniprov_core::{Entropy, Secret};
 
 use super::error::ClientError;
 use super::flow::{self, Action, Job, Silent};
 use super::negotiate::SecurityRequest;
-use super::options::{DeviceOptions, NetworkCredentials, Target, DEFAULT_HTTP_SERVICE};
+use super::options::{ClientOptions, NetworkCredentials, Target, DEFAULT_HTTP_SERVICE};
 use super::report::Report;
 
 /// The serial speed when a row names a port but no `baud`.
@@ -147,7 +148,9 @@ impl Row {
         )?;
         let sec_ver = match non_empty(self.sec_ver) {
             Some(v) => match v.as_str() {
-                "0" | "1" | "2" => Some(v.parse().map_err(|_| "bad sec_ver".to_owned())?),
+                "0" => Some(SecVer::Sec0),
+                "1" => Some(SecVer::Sec1),
+                "2" => Some(SecVer::Sec2),
                 _ => return Err(format!("sec_ver {v:?} is not 0, 1 or 2")),
             },
             None => None,
@@ -167,21 +170,19 @@ impl Row {
         };
         let network = non_empty(self.network).map(|n| n.to_ascii_lowercase());
         let credentials = match (network.as_deref(), dataset) {
-            (Some("thread") | None, Some(d)) => NetworkCredentials::Thread {
-                dataset: Secret::new(d),
-            },
+            (Some("thread") | None, Some(d)) => NetworkCredentials::thread(Secret::new(d)),
             (Some("thread"), None) => return Err("network thread needs dataset_tlvs".into()),
             (Some("wifi") | None, None) => {
                 let ssid = non_empty(self.ssid).ok_or("a Wi-Fi row needs an ssid")?;
-                NetworkCredentials::Wifi {
-                    ssid: ssid.into_bytes(),
-                    passphrase: Secret::new(self.passphrase.unwrap_or_default().into_bytes()),
-                }
+                NetworkCredentials::wifi(
+                    ssid.into_bytes(),
+                    Secret::new(self.passphrase.unwrap_or_default().into_bytes()),
+                )
             }
             (Some("wifi"), Some(_)) => return Err("network wifi does not take dataset_tlvs".into()),
             (Some(other), _) => return Err(format!("network {other:?} is not wifi or thread")),
-        };
-        credentials.validate().map_err(|e| e.to_string())?;
+        }
+        .map_err(|e| e.to_string())?;
         Ok(Entry {
             line,
             target,
@@ -226,19 +227,18 @@ pub fn load(path: &Path) -> Result<Vec<Entry>, ClientError> {
 }
 
 /// The result of one row.
-#[derive(Debug, Clone, Serialize)]
-pub struct DeviceResult {
+#[derive(Debug, Clone)]
+pub struct RowResult {
     /// Line in the manifest.
     pub line: u64,
     /// The device, as text.
     pub target: String,
     /// What happened.
-    #[serde(flatten)]
     pub report: Report,
 }
 
 /// The result of a whole manifest.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ManifestReport {
     /// Whether every device succeeded.
     pub ok: bool,
@@ -249,16 +249,18 @@ pub struct ManifestReport {
     /// Rows that failed.
     pub failed: usize,
     /// Per-row results, in manifest order.
-    pub devices: Vec<DeviceResult>,
+    pub devices: Vec<RowResult>,
 }
 
 /// Provisions every entry with at most `parallel` devices at a time. `on_done` is called as
-/// each device finishes (for a progress bar). One failure does not stop the others.
-pub async fn run(
+/// each device finishes (for a progress bar). One failure does not stop the others. Each
+/// device's handshake draws from its own copy of `entropy`.
+pub async fn run<E: Entropy + Clone + Send + 'static>(
     entries: Vec<Entry>,
     parallel: usize,
-    options: DeviceOptions,
-    on_done: impl Fn(&DeviceResult) + Send + Sync + 'static,
+    options: ClientOptions,
+    entropy: E,
+    on_done: impl Fn(&RowResult) + Send + Sync + 'static,
 ) -> ManifestReport {
     let permits = Arc::new(Semaphore::new(parallel.max(1)));
     let on_done = Arc::new(on_done);
@@ -270,6 +272,7 @@ pub async fn run(
         let line = entry.line;
         let target = entry.target.to_string();
         let name = target.clone();
+        let mut entropy = entropy.clone();
         let task = tokio::spawn(async move {
             let _permit = permits.acquire_owned().await;
             let job = Job {
@@ -282,8 +285,8 @@ pub async fn run(
                 },
                 expect_version: None,
             };
-            let report = flow::run(job, &mut Silent).await;
-            let result = DeviceResult {
+            let report = flow::run(job, &mut Silent, &mut entropy).await;
+            let result = RowResult {
                 line,
                 target: name,
                 report,
@@ -303,7 +306,7 @@ pub async fn run(
                     error: Some((&error).into()),
                     ..Report::default()
                 };
-                DeviceResult {
+                RowResult {
                     line,
                     target,
                     report,

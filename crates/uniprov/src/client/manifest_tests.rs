@@ -23,7 +23,7 @@ fn rows_become_targets_security_and_credentials() {
             authority: "127.0.0.1:8001".into()
         }
     );
-    assert_eq!(entries[0].security.sec_ver, Some(1));
+    assert_eq!(entries[0].security.sec_ver, Some(SecVer::Sec1));
     assert_eq!(
         entries[0].security.pop.as_ref().unwrap().expose(),
         b"abcd1234"
@@ -35,9 +35,7 @@ fn rows_become_targets_security_and_credentials() {
         }
     );
     assert_eq!(entries[1].security.username.as_deref(), Some("wifiprov"));
-    assert!(
-        matches!(&entries[1].credentials, NetworkCredentials::Wifi { ssid, .. } if ssid == b"home")
-    );
+    assert!(entries[1].credentials.ssid() == Some(&b"home"[..]));
     assert_eq!(
         entries[2].target,
         Target::Ble {
@@ -45,9 +43,10 @@ fn rows_become_targets_security_and_credentials() {
             adapter: None
         }
     );
-    assert!(
-        matches!(&entries[2].credentials, NetworkCredentials::Thread { dataset } if dataset.expose().len() == 10)
-    );
+    assert!(entries[2]
+        .credentials
+        .dataset()
+        .is_some_and(|dataset| dataset.expose().len() == 10));
     assert_eq!(entries[2].security.sec_ver, None);
 }
 

@@ -4,13 +4,16 @@
 //!
 //! * [`transport`]: carries one request to a device endpoint (HTTP, console, BLE).
 //! * [`Session`]: a transport plus the security session (handshake via the core).
-//! * [`Device`]: reads proto-ver, [`negotiate`]s security, and offers typed operations
-//!   (scan, set, apply, status, wait, ctrl, custom endpoints, Thread), timing each phase.
-//! * [`flow`]: whole operations from opening the transport to a [`Report`].
+//! * [`RemoteDevice`]: reads proto-ver, [`negotiate`]s security, and offers typed operations
+//!   (scan, set, apply, status, wait, ctrl, custom endpoints; Wi-Fi or Thread), timing each
+//!   phase.
+//! * [`flow`]: whole operations from opening the transport to a [`Report`] with a typed
+//!   [`Outcome`](flow::Outcome).
 //! * [`manifest`]: many devices from a CSV file, concurrently.
 //!
-//! Errors are [`ClientError`]s; [`ClientError::class`] gives the [`ErrorClass`] that the CLI
-//! turns into its exit code.
+//! Randomness comes from the caller (an [`Entropy`](uniprov_core::Entropy)). Errors are
+//! [`ClientError`]s; [`ClientError::class`] gives the [`ErrorClass`]. Presentation is the
+//! caller's: the CLI gives classes their exit codes and shapes reports as text and JSON.
 
 pub mod transport;
 
@@ -28,15 +31,15 @@ mod scan;
 mod session;
 
 pub use connect::open;
-pub use device::{device_info, Device, Provisioned, VERSION_PROBE};
-pub use error::{ClientError, DeviceState, ErrorClass};
+pub use device::{remote_info, Provisioned, RemoteDevice, VERSION_PROBE};
+pub use error::{ClientError, DeviceState, ErrorClass, MissingCredential};
 pub use negotiate::{
-    negotiate, ChoiceSource, ChosenSecurity, Negotiated, SecurityLevel, SecurityOffer,
-    SecurityRequest, SecuritySummary, Warning,
+    negotiate, ChoiceSource, Negotiated, SecurityLevel, SecurityOffer, SecurityRequest,
+    SecuritySummary, Warning,
 };
 pub use negotiate_offer::offers_provisioning;
-pub use options::{DeviceOptions, NetworkCredentials, Target, TransportKind, DEFAULT_HTTP_SERVICE};
-pub use report::{error_chain, millis, AppInfo, DeviceInfo, ErrorReport, Phase, Report, Timings};
+pub use options::{ClientOptions, NetworkCredentials, Target, TransportKind, DEFAULT_HTTP_SERVICE};
+pub use report::{error_chain, millis, AppInfo, ErrorReport, Phase, RemoteInfo, Report, Timings};
 pub use session::{Session, SESSION_ENDPOINT, VERSION_ENDPOINT};
 
 /// The name a device of the ESP-IDF examples gives its first custom endpoint.

@@ -17,41 +17,18 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use uniprov_core::proto_ver::{Capabilities, Capability};
+pub use uniprov_core::security::SecurityLevel;
+use uniprov_core::security::{ClientSecurity, Sec2Patch, SecVer};
 use uniprov_core::Secret;
 
-use super::error::ClientError;
-
-/// The strength of a security configuration, weakest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SecurityLevel {
-    /// Security 0: plaintext.
-    Sec0,
-    /// Security 1 without a PoP: unauthenticated key agreement.
-    Sec1NoPop,
-    /// Security 1 with a PoP.
-    Sec1Pop,
-    /// Security 2: SRP-6a with username and password.
-    Sec2,
-}
-
-impl fmt::Display for SecurityLevel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            SecurityLevel::Sec0 => "security 0 (no encryption)",
-            SecurityLevel::Sec1NoPop => "security 1 without PoP",
-            SecurityLevel::Sec1Pop => "security 1 with PoP",
-            SecurityLevel::Sec2 => "security 2",
-        })
-    }
-}
+use super::error::{ClientError, MissingCredential};
 
 /// What the person asked for, from command-line flags, a QR payload or a manifest row.
 #[derive(Debug, Default)]
 pub struct SecurityRequest {
     /// An explicit scheme (`--sec_ver`); `None` lets proto-ver decide.
-    pub sec_ver: Option<u8>,
+    pub sec_ver: Option<SecVer>,
     /// Security 1 proof of possession. For security 2 it doubles as the password when no
     /// password is given (the QR payload's `pop` carries the sec2 password, §12). `Some("")`
     /// is an explicit empty PoP: security 1 without the XOR, what a device started with an
@@ -88,68 +65,28 @@ impl SecurityRequest {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SecurityOffer {
     /// `prov.sec_ver`, absent on ESP-IDF v4.x.
-    pub sec_ver: Option<u32>,
+    pub sec_ver: Option<SecVer>,
     /// `prov.sec_patch_ver`, absent on firmware before the March-2025 fix.
     pub sec_patch_ver: Option<u32>,
-    /// Capability `no_sec`.
-    pub no_sec: bool,
-    /// Capability `no_pop`.
-    pub no_pop: bool,
+    /// `prov.cap` (`no_sec`, `no_pop` matter here).
+    pub capabilities: Capabilities,
 }
 
-/// The scheme chosen, with the secrets it needs.
-#[derive(Debug)]
-pub enum ChosenSecurity {
-    /// Security 0.
-    Sec0,
-    /// Security 1; `None` skips the PoP XOR.
-    Sec1 {
-        /// The PoP, if one is used.
-        pop: Option<Secret<Vec<u8>>>,
-    },
-    /// Security 2.
-    Sec2 {
-        /// Username.
-        username: String,
-        /// Password.
-        password: Secret<Vec<u8>>,
-        /// Data-phase IV scheme: 0 = constant nonce, 1 = counter (§6.4).
-        patch: u8,
-    },
-}
-
-impl ChosenSecurity {
-    /// The scheme number (0, 1, 2).
-    pub fn sec_ver(&self) -> u8 {
-        match self {
-            ChosenSecurity::Sec0 => 0,
-            ChosenSecurity::Sec1 { .. } => 1,
-            ChosenSecurity::Sec2 { .. } => 2,
-        }
-    }
-
-    /// The strength of this choice.
-    pub fn level(&self) -> SecurityLevel {
-        match self {
-            ChosenSecurity::Sec0 => SecurityLevel::Sec0,
-            ChosenSecurity::Sec1 { pop: Some(_) } => SecurityLevel::Sec1Pop,
-            ChosenSecurity::Sec1 { pop: None } => SecurityLevel::Sec1NoPop,
-            ChosenSecurity::Sec2 { .. } => SecurityLevel::Sec2,
-        }
-    }
-
-    /// A printable summary without secrets.
-    pub fn summary(&self, source: ChoiceSource) -> SecuritySummary {
+impl SecuritySummary {
+    /// A printable summary of `security` without secrets.
+    pub fn new(security: &ClientSecurity, source: ChoiceSource) -> Self {
         SecuritySummary {
-            sec_ver: self.sec_ver(),
-            sec_patch_ver: match self {
-                ChosenSecurity::Sec2 { patch, .. } => Some(*patch),
+            sec_ver: security.sec_ver(),
+            sec_patch_ver: match security {
+                ClientSecurity::Sec2 { patch, .. } => Some(*patch),
                 _ => None,
             },
-            level: self.level(),
-            pop: matches!(self, ChosenSecurity::Sec1 { pop: Some(_) }),
-            username: match self {
-                ChosenSecurity::Sec2 { username, .. } => Some(username.clone()),
+            level: SecurityLevel::of(security),
+            pop: matches!(security, ClientSecurity::Sec1 { pop: Some(_) }),
+            username: match security {
+                ClientSecurity::Sec2 { username, .. } => {
+                    Some(String::from_utf8_lossy(username).into_owned())
+                }
                 _ => None,
             },
             source,
@@ -158,8 +95,7 @@ impl ChosenSecurity {
 }
 
 /// Where the scheme came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChoiceSource {
     /// `--sec_ver` (or the manifest's `sec_ver` column).
     Explicit,
@@ -170,27 +106,24 @@ pub enum ChoiceSource {
 }
 
 /// The chosen security, as printed and reported (no secrets).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecuritySummary {
-    /// 0, 1 or 2.
-    pub sec_ver: u8,
+    /// The scheme.
+    pub sec_ver: SecVer,
     /// Security 2 only: the IV scheme.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sec_patch_ver: Option<u8>,
+    pub sec_patch_ver: Option<Sec2Patch>,
     /// The strength.
     pub level: SecurityLevel,
     /// Security 1: whether a PoP is used.
     pub pop: bool,
     /// Security 2: the username.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
     /// Where the choice came from.
     pub source: ChoiceSource,
 }
 
 /// Something the person should know about the negotiation. Never fatal.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Warning {
     /// The device offers less security than the QR payload or credentials asked for. Either the
     /// device is configured that way or someone is tampering with proto-ver (§7 item 1).
@@ -203,9 +136,9 @@ pub enum Warning {
     /// `--sec_ver` differs from the scheme the device advertises; the explicit choice is used.
     Overridden {
         /// The explicit choice.
-        requested: u8,
+        requested: SecVer,
         /// What proto-ver advertises.
-        advertised: u32,
+        advertised: SecVer,
     },
     /// `sec_patch_ver` has a value this client does not know; the counter IV is used.
     UnknownPatch {
@@ -237,7 +170,7 @@ impl fmt::Display for Warning {
 #[derive(Debug)]
 pub struct Negotiated {
     /// The scheme and its secrets.
-    pub security: ChosenSecurity,
+    pub security: ClientSecurity,
     /// Where the choice came from.
     pub source: ChoiceSource,
     /// What to tell the person.
@@ -254,18 +187,21 @@ pub fn negotiate(
 ) -> Result<Negotiated, ClientError> {
     let expected = request.expected_level();
     let mut warnings = Vec::new();
+    let no_sec = offer.capabilities.contains(&Capability::NoSec);
+    let no_pop = offer.capabilities.contains(&Capability::NoPop);
     let (sec_ver, source) = match (request.sec_ver, offer.sec_ver) {
         (Some(explicit), advertised) => {
-            if let Some(advertised) = advertised.filter(|&a| a != u32::from(explicit)) {
+            if let Some(advertised) = advertised.filter(|&a| a != explicit) {
                 warnings.push(Warning::Overridden {
                     requested: explicit,
                     advertised,
                 });
             }
-            (u32::from(explicit), ChoiceSource::Explicit)
+            (explicit, ChoiceSource::Explicit)
         }
         (None, Some(advertised)) => (advertised, ChoiceSource::SecVer),
-        (None, None) => (u32::from(!offer.no_sec), ChoiceSource::Capabilities),
+        (None, None) if no_sec => (SecVer::Sec0, ChoiceSource::Capabilities),
+        (None, None) => (SecVer::Sec1, ChoiceSource::Capabilities),
     };
     let SecurityRequest {
         pop,
@@ -278,55 +214,49 @@ pub fn negotiate(
     let empty_pop_given = pop.as_ref().is_some_and(|p| p.expose().is_empty());
     let pop = pop.filter(|p| !p.expose().is_empty());
     let security = match sec_ver {
-        0 => ChosenSecurity::Sec0,
-        1 if offer.no_pop => ChosenSecurity::Sec1 { pop: None },
-        1 => match pop {
-            Some(pop) => ChosenSecurity::Sec1 { pop: Some(pop) },
+        SecVer::Sec0 => ClientSecurity::Sec0,
+        SecVer::Sec1 if no_pop => ClientSecurity::Sec1 { pop: None },
+        SecVer::Sec1 => match pop {
+            Some(pop) => ClientSecurity::Sec1 { pop: Some(pop) },
             // §5: an empty PoP skips the XOR on both sides.
-            None if empty_pop_given => ChosenSecurity::Sec1 { pop: None },
+            None if empty_pop_given => ClientSecurity::Sec1 { pop: None },
             // An explicit sec1 against a device that does not run sec1: try without PoP.
-            None if offer.sec_ver.is_some_and(|v| v != 1) || offer.no_sec => {
-                ChosenSecurity::Sec1 { pop: None }
+            None if offer.sec_ver.is_some_and(|v| v != SecVer::Sec1) || no_sec => {
+                ClientSecurity::Sec1 { pop: None }
             }
-            None => {
-                return Err(ClientError::Usage(
-                    "the device uses security 1 with a proof of possession; pass --pop".into(),
-                ))
-            }
+            None => return Err(ClientError::MissingCredential(MissingCredential::Pop)),
         },
-        2 => {
+        SecVer::Sec2 => {
             let Some(username) = username else {
-                return Err(ClientError::Usage(
-                    "the device uses security 2; pass --sec2_username and --sec2_pwd".into(),
+                return Err(ClientError::MissingCredential(
+                    MissingCredential::Sec2Username,
                 ));
             };
             let Some(password) = password.or(pop) else {
-                return Err(ClientError::Usage(
-                    "the device uses security 2; pass --sec2_pwd".into(),
+                return Err(ClientError::MissingCredential(
+                    MissingCredential::Sec2Password,
                 ));
             };
-            let patch = match offer.sec_patch_ver.unwrap_or(0) {
-                0 => 0,
-                1 => 1,
-                other => {
-                    warnings.push(Warning::UnknownPatch {
-                        sec_patch_ver: other,
-                    });
-                    1
-                }
-            };
-            ChosenSecurity::Sec2 {
-                username,
+            let advertised = offer.sec_patch_ver.unwrap_or(0);
+            let patch = Sec2Patch::try_from(advertised).unwrap_or_else(|_| {
+                warnings.push(Warning::UnknownPatch {
+                    sec_patch_ver: advertised,
+                });
+                Sec2Patch::V1
+            });
+            ClientSecurity::Sec2 {
+                username: username.into_bytes(),
                 password,
                 patch,
             }
         }
-        other => return Err(ClientError::UnsupportedSecurity(other)),
+        SecVer::Unknown(other) => return Err(ClientError::UnsupportedSecurity(other)),
     };
-    if let Some(expected) = expected.filter(|&e| e > security.level()) {
+    let level = SecurityLevel::of(&security);
+    if let Some(expected) = expected.filter(|&e| e > level) {
         warnings.push(Warning::Downgrade {
             expected,
-            chosen: security.level(),
+            chosen: level,
         });
     }
     Ok(Negotiated {

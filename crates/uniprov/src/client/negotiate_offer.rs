@@ -14,14 +14,14 @@
 //! Pure; tested with the exact proto-ver texts of the reference vectors, formatted (cJSON, ESP-IDF
 //! and network_provisioning ≤ 1.2) and compact (network_provisioning ≥ 1.3.0).
 
-use super::report::DeviceInfo;
+use super::report::RemoteInfo;
 
 /// The capabilities that mean "this device takes network credentials or scans".
 const PROVISIONING_CAPABILITIES: [&str; 4] =
     ["wifi_prov", "wifi_scan", "thread_prov", "thread_scan"];
 
 /// `false` when proto-ver shows a device that serves no provisioning endpoints (§11).
-pub fn offers_provisioning(info: &DeviceInfo) -> bool {
+pub fn offers_provisioning(info: &RemoteInfo) -> bool {
     info.prov_ver.is_none()
         || PROVISIONING_CAPABILITIES
             .iter()

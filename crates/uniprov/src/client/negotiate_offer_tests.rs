@@ -5,7 +5,9 @@
 use serde_json::Value;
 
 use super::offers_provisioning;
-use crate::client::device_info;
+use crate::client::remote_info;
+use uniprov_core::proto_ver::Capabilities;
+use uniprov_core::security::SecVer;
 
 fn vectors() -> Vec<Value> {
     let path = concat!(
@@ -33,10 +35,10 @@ fn every_vector_reads_the_same_formatted_and_compact() {
         let id = v["id"].as_str().unwrap();
         let text = v["text"].as_str().unwrap();
         assert_eq!(hex::encode(text), v["hex"].as_str().unwrap(), "{id}");
-        let formatted = device_info(text.as_bytes()).unwrap();
+        let formatted = remote_info(text.as_bytes()).unwrap();
         let compact_text = compact(text);
         assert!(!compact_text.contains(['\t', '\n', ' ']), "{id}");
-        let compacted = device_info(compact_text.as_bytes()).unwrap();
+        let compacted = remote_info(compact_text.as_bytes()).unwrap();
         assert_eq!(formatted, compacted, "{id}");
         let inputs = &v["inputs"];
         assert_eq!(
@@ -46,14 +48,14 @@ fn every_vector_reads_the_same_formatted_and_compact() {
         );
         assert_eq!(
             formatted.sec_ver,
-            inputs["sec_ver"].as_u64().map(|n| n as u32)
+            inputs["sec_ver"].as_u64().map(|n| SecVer::from(n as u32))
         );
         assert_eq!(
             formatted.sec_patch_ver,
             inputs["sec_patch_ver"].as_u64().map(|n| n as u32)
         );
         let caps: Vec<String> = serde_json::from_value(inputs["capabilities"].clone()).unwrap();
-        assert_eq!(formatted.capabilities, caps, "{id}");
+        assert_eq!(formatted.capabilities, Capabilities::parse(&caps), "{id}");
         assert_eq!(
             formatted.apps.len(),
             inputs["app_info"].as_array().unwrap().len(),
@@ -70,27 +72,30 @@ fn every_vector_reads_the_same_formatted_and_compact() {
 #[test]
 fn exact_compact_texts_of_network_provisioning_1_3() {
     let sec2 = br#"{"prov":{"ver":"netprov-v1.2","sec_ver":2,"sec_patch_ver":1,"cap":["wifi_prov","wifi_scan"]}}"#;
-    let info = device_info(sec2).unwrap();
+    let info = remote_info(sec2).unwrap();
     assert_eq!(info.prov_ver.as_deref(), Some("netprov-v1.2"));
-    assert_eq!((info.sec_ver, info.sec_patch_ver), (Some(2), Some(1)));
+    assert_eq!(
+        (info.sec_ver, info.sec_patch_ver),
+        (Some(SecVer::Sec2), Some(1))
+    );
     assert_eq!(info.capabilities, ["wifi_prov", "wifi_scan"]);
     assert!(offers_provisioning(&info));
 
     let apps = br#"{"my_app":{"ver":"1.345","cap":["cloud","local_ctrl"]},"prov":{"ver":"v1.1","sec_ver":1,"sec_patch_ver":0,"cap":["wifi_scan"]}}"#;
-    let info = device_info(apps).unwrap();
+    let info = remote_info(apps).unwrap();
     assert_eq!(info.apps[0].label, "my_app");
     assert_eq!(info.apps[0].cap, ["cloud", "local_ctrl"]);
     assert_eq!(info.capabilities, ["wifi_scan"]);
 
     let session_only =
         br#"{"prov":{"ver":"netprov-v1.2","sec_ver":1,"sec_patch_ver":0,"cap":["no_pop"]}}"#;
-    let info = device_info(session_only).unwrap();
+    let info = remote_info(session_only).unwrap();
     assert!(info.has_capability("no_pop"));
     assert!(!offers_provisioning(&info));
 }
 
 #[test]
 fn a_proto_ver_without_prov_is_given_the_benefit_of_the_doubt() {
-    let info = device_info(br#"{"my_app":{"ver":"1","cap":[]}}"#).unwrap();
+    let info = remote_info(br#"{"my_app":{"ver":"1","cap":[]}}"#).unwrap();
     assert!(offers_provisioning(&info));
 }

@@ -10,10 +10,9 @@ fn secret(s: &str) -> Option<Secret<Vec<u8>>> {
 
 fn offer(sec_ver: Option<u32>, patch: Option<u32>, caps: &[&str]) -> SecurityOffer {
     SecurityOffer {
-        sec_ver,
+        sec_ver: sec_ver.map(SecVer::from),
         sec_patch_ver: patch,
-        no_sec: caps.contains(&"no_sec"),
-        no_pop: caps.contains(&"no_pop"),
+        capabilities: Capabilities::parse(caps),
     }
 }
 
@@ -28,7 +27,13 @@ fn sec2_request() -> SecurityRequest {
 #[test]
 fn sec_ver_from_proto_ver_selects_sec2_without_explicit_flag() {
     let n = negotiate(sec2_request(), &offer(Some(2), Some(1), &[])).unwrap();
-    assert!(matches!(n.security, ChosenSecurity::Sec2 { patch: 1, .. }));
+    assert!(matches!(
+        n.security,
+        ClientSecurity::Sec2 {
+            patch: Sec2Patch::V1,
+            ..
+        }
+    ));
     assert_eq!(n.source, ChoiceSource::SecVer);
     assert!(n.warnings.is_empty());
 }
@@ -36,45 +41,57 @@ fn sec_ver_from_proto_ver_selects_sec2_without_explicit_flag() {
 #[test]
 fn absent_sec_patch_ver_means_patch_0() {
     let n = negotiate(sec2_request(), &offer(Some(2), None, &[])).unwrap();
-    assert!(matches!(n.security, ChosenSecurity::Sec2 { patch: 0, .. }));
+    assert!(matches!(
+        n.security,
+        ClientSecurity::Sec2 {
+            patch: Sec2Patch::V0,
+            ..
+        }
+    ));
 }
 
 #[test]
 fn unknown_patch_uses_counter_and_warns() {
     let n = negotiate(sec2_request(), &offer(Some(2), Some(7), &[])).unwrap();
-    assert!(matches!(n.security, ChosenSecurity::Sec2 { patch: 1, .. }));
+    assert!(matches!(
+        n.security,
+        ClientSecurity::Sec2 {
+            patch: Sec2Patch::V1,
+            ..
+        }
+    ));
     assert_eq!(n.warnings, vec![Warning::UnknownPatch { sec_patch_ver: 7 }]);
 }
 
 #[test]
 fn absent_sec_ver_falls_back_to_capabilities_like_esp_prov() {
     let n = negotiate(SecurityRequest::default(), &offer(None, None, &["no_sec"])).unwrap();
-    assert!(matches!(n.security, ChosenSecurity::Sec0));
+    assert!(matches!(n.security, ClientSecurity::Sec0));
     assert_eq!(n.source, ChoiceSource::Capabilities);
     let r = SecurityRequest {
         pop: secret("abcd1234"),
         ..SecurityRequest::default()
     };
     let n = negotiate(r, &offer(None, None, &["wifi_scan"])).unwrap();
-    assert_eq!(n.security.level(), SecurityLevel::Sec1Pop);
+    assert_eq!(SecurityLevel::of(&n.security), SecurityLevel::Sec1Pop);
     assert!(n.warnings.is_empty());
 }
 
 #[test]
 fn explicit_choice_wins_and_is_reported() {
     let r = SecurityRequest {
-        sec_ver: Some(1),
+        sec_ver: Some(SecVer::Sec1),
         pop: secret("x"),
         ..SecurityRequest::default()
     };
     let n = negotiate(r, &offer(Some(2), Some(1), &[])).unwrap();
-    assert_eq!(n.security.sec_ver(), 1);
+    assert_eq!(n.security.sec_ver(), SecVer::Sec1);
     assert_eq!(n.source, ChoiceSource::Explicit);
     assert_eq!(
         n.warnings,
         vec![Warning::Overridden {
-            requested: 1,
-            advertised: 2
+            requested: SecVer::Sec1,
+            advertised: SecVer::Sec2
         }]
     );
 }
@@ -86,7 +103,7 @@ fn qr_expecting_sec2_but_device_offers_sec0_is_a_downgrade() {
         ..sec2_request()
     };
     let n = negotiate(r, &offer(Some(0), Some(0), &["no_sec"])).unwrap();
-    assert!(matches!(n.security, ChosenSecurity::Sec0));
+    assert!(matches!(n.security, ClientSecurity::Sec0));
     assert_eq!(
         n.warnings,
         vec![Warning::Downgrade {
@@ -103,7 +120,7 @@ fn pop_given_but_device_says_no_pop_is_a_downgrade() {
         ..SecurityRequest::default()
     };
     let n = negotiate(r, &offer(Some(1), Some(0), &["no_pop", "wifi_scan"])).unwrap();
-    assert!(matches!(n.security, ChosenSecurity::Sec1 { pop: None }));
+    assert!(matches!(n.security, ClientSecurity::Sec1 { pop: None }));
     assert_eq!(
         n.warnings,
         vec![Warning::Downgrade {
@@ -121,7 +138,7 @@ fn old_firmware_without_sec_ver_downgrades_a_sec2_qr_to_sec1() {
         ..SecurityRequest::default()
     };
     let n = negotiate(r, &offer(None, None, &["wifi_scan"])).unwrap();
-    assert_eq!(n.security.level(), SecurityLevel::Sec1Pop);
+    assert_eq!(SecurityLevel::of(&n.security), SecurityLevel::Sec1Pop);
     assert_eq!(
         n.warnings,
         vec![Warning::Downgrade {
@@ -144,7 +161,7 @@ fn no_credentials_and_no_expectation_means_no_warning() {
         &offer(Some(1), Some(0), &["no_pop"]),
     )
     .unwrap();
-    assert!(matches!(n.security, ChosenSecurity::Sec1 { pop: None }));
+    assert!(matches!(n.security, ClientSecurity::Sec1 { pop: None }));
     assert!(n.warnings.is_empty());
 }
 
@@ -162,9 +179,9 @@ fn an_empty_pop_is_given_not_missing() {
         ..SecurityRequest::default()
     };
     let n = negotiate(r, &offer(Some(1), Some(0), &["wifi_scan"])).unwrap();
-    assert!(matches!(n.security, ChosenSecurity::Sec1 { pop: None }));
+    assert!(matches!(n.security, ClientSecurity::Sec1 { pop: None }));
     assert!(n.warnings.is_empty(), "{:?}", n.warnings);
-    let summary = n.security.summary(n.source);
+    let summary = SecuritySummary::new(&n.security, n.source);
     assert!(!summary.pop);
     // The same without sec_ver (ESP-IDF v4.x) and against a device that also says no_pop.
     let r = SecurityRequest {
@@ -172,13 +189,13 @@ fn an_empty_pop_is_given_not_missing() {
         ..SecurityRequest::default()
     };
     let n = negotiate(r, &offer(None, None, &["wifi_scan"])).unwrap();
-    assert!(matches!(n.security, ChosenSecurity::Sec1 { pop: None }));
+    assert!(matches!(n.security, ClientSecurity::Sec1 { pop: None }));
     let r = SecurityRequest {
         pop: secret(""),
         ..SecurityRequest::default()
     };
     let n = negotiate(r, &offer(Some(1), Some(0), &["no_pop"])).unwrap();
-    assert!(matches!(n.security, ChosenSecurity::Sec1 { pop: None }));
+    assert!(matches!(n.security, ClientSecurity::Sec1 { pop: None }));
     // An empty PoP is no security 2 password.
     let r = SecurityRequest {
         pop: secret(""),
@@ -213,7 +230,7 @@ fn sec2_takes_the_qr_pop_as_password() {
     };
     let n = negotiate(r, &offer(Some(2), Some(1), &[])).unwrap();
     match n.security {
-        ChosenSecurity::Sec2 { password, .. } => assert_eq!(password.expose(), b"abcd1234"),
+        ClientSecurity::Sec2 { password, .. } => assert_eq!(password.expose(), b"abcd1234"),
         other => panic!("expected sec2, got {other:?}"),
     }
 }
@@ -227,8 +244,8 @@ fn unknown_scheme_is_refused() {
 #[test]
 fn summary_never_contains_secrets() {
     let n = negotiate(sec2_request(), &offer(Some(2), Some(1), &[])).unwrap();
-    let json = serde_json::to_string(&n.security.summary(n.source)).unwrap();
-    assert!(!json.contains("abcd1234"), "{json}");
-    assert!(json.contains("wifiprov"));
+    let summary = format!("{:?}", SecuritySummary::new(&n.security, n.source));
+    assert!(!summary.contains("abcd1234"), "{summary}");
+    assert!(summary.contains("wifiprov"));
     assert!(!format!("{:?}", n.security).contains("abcd1234"));
 }

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use serde::Serialize;
+use uniprov_core::messages::NetworkKind;
 use uniprov_core::Secret;
 
 use super::error::ClientError;
@@ -12,8 +12,7 @@ use super::error::ClientError;
 pub const DEFAULT_HTTP_SERVICE: &str = "192.168.4.1:80";
 
 /// The kind of link, which decides transport-specific defaults (scan paging, channel grouping).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TransportKind {
     /// HTTP (SoftAP scheme or any network interface).
     Http,
@@ -124,58 +123,92 @@ fn program_name(command: &str) -> &str {
         .unwrap_or("sh")
 }
 
-/// The credentials to give the device.
+/// The credentials to give the device, checked once when built: an SSID of 1 to 32 bytes with
+/// a passphrase that is empty (open network), 8 to 63 bytes or 64 hex digits; or a Thread
+/// dataset of 1 to 254 bytes.
 #[derive(Debug)]
-pub enum NetworkCredentials {
-    /// Wi-Fi SSID and passphrase (empty for an open network).
+pub struct NetworkCredentials(Credentials);
+
+/// The checked credentials (private so that only the constructors make them).
+#[derive(Debug)]
+pub(crate) enum Credentials {
+    /// Wi-Fi.
     Wifi {
-        /// SSID bytes (≤ 32).
+        /// SSID bytes.
         ssid: Vec<u8>,
-        /// Passphrase bytes (≤ 63; 8 or more for WPA).
+        /// Passphrase.
         passphrase: Secret<Vec<u8>>,
     },
-    /// A Thread operational dataset (TLVs, ≤ 254 bytes).
+    /// A Thread operational dataset (TLVs).
     Thread {
-        /// Raw dataset TLVs.
+        /// The dataset.
         dataset: Secret<Vec<u8>>,
     },
 }
 
 impl NetworkCredentials {
-    /// Checks the limits the device enforces (§10.4), so a typo fails before anything is sent.
-    pub fn validate(&self) -> Result<(), ClientError> {
-        match self {
-            NetworkCredentials::Wifi { ssid, passphrase } => {
-                if ssid.is_empty() || ssid.len() > 32 {
-                    return Err(ClientError::Usage(format!(
-                        "the SSID must be 1 to 32 bytes long (got {})",
-                        ssid.len()
-                    )));
-                }
-                let len = passphrase.expose().len();
-                let raw_psk = len == 64 && passphrase.expose().iter().all(u8::is_ascii_hexdigit);
-                if !raw_psk && (len > 63 || (1..8).contains(&len)) {
-                    return Err(ClientError::Usage(format!(
-                        "the passphrase must be empty (open network), 8 to 63 bytes long, or a raw PSK of 64 hex digits (got {len} bytes)"
-                    )));
-                }
-            }
-            NetworkCredentials::Thread { dataset } => {
-                let len = dataset.expose().len();
-                if len == 0 || len > 254 {
-                    return Err(ClientError::Usage(format!(
-                        "the Thread dataset must be 1 to 254 bytes long (got {len})"
-                    )));
-                }
-            }
+    /// Wi-Fi credentials; fails ([`ClientError::Usage`]) when the SSID or passphrase cannot be
+    /// valid.
+    pub fn wifi(ssid: Vec<u8>, passphrase: Secret<Vec<u8>>) -> Result<Self, ClientError> {
+        if ssid.is_empty() || ssid.len() > 32 {
+            return Err(ClientError::Usage(format!(
+                "the SSID must be 1 to 32 bytes long (got {})",
+                ssid.len()
+            )));
         }
-        Ok(())
+        let len = passphrase.expose().len();
+        let raw_psk = len == 64 && passphrase.expose().iter().all(u8::is_ascii_hexdigit);
+        if !raw_psk && (len > 63 || (1..8).contains(&len)) {
+            return Err(ClientError::Usage(format!(
+                "the passphrase must be empty (open network), 8 to 63 bytes long, or a raw PSK of 64 hex digits (got {len} bytes)"
+            )));
+        }
+        Ok(NetworkCredentials(Credentials::Wifi { ssid, passphrase }))
+    }
+
+    /// A Thread dataset; fails ([`ClientError::Usage`]) when it is empty or too long.
+    pub fn thread(dataset: Secret<Vec<u8>>) -> Result<Self, ClientError> {
+        let len = dataset.expose().len();
+        if len == 0 || len > 254 {
+            return Err(ClientError::Usage(format!(
+                "the Thread dataset must be 1 to 254 bytes long (got {len})"
+            )));
+        }
+        Ok(NetworkCredentials(Credentials::Thread { dataset }))
+    }
+
+    /// The network these credentials are for.
+    pub fn network(&self) -> NetworkKind {
+        match self.0 {
+            Credentials::Wifi { .. } => NetworkKind::Wifi,
+            Credentials::Thread { .. } => NetworkKind::Thread,
+        }
+    }
+
+    /// The SSID of Wi-Fi credentials.
+    pub fn ssid(&self) -> Option<&[u8]> {
+        match &self.0 {
+            Credentials::Wifi { ssid, .. } => Some(ssid),
+            Credentials::Thread { .. } => None,
+        }
+    }
+
+    /// The dataset of Thread credentials.
+    pub fn dataset(&self) -> Option<&Secret<Vec<u8>>> {
+        match &self.0 {
+            Credentials::Thread { dataset } => Some(dataset),
+            Credentials::Wifi { .. } => None,
+        }
+    }
+
+    pub(crate) fn checked(&self) -> &Credentials {
+        &self.0
     }
 }
 
-/// Timeouts and tuning of a [`Device`](super::Device).
+/// Timeouts and tuning of a [`RemoteDevice`](super::RemoteDevice).
 #[derive(Debug, Clone)]
-pub struct DeviceOptions {
+pub struct ClientOptions {
     /// Longest wait for one response (a blocking scan answers only when the scan is done).
     pub request_timeout: Duration,
     /// Longest wait for the device to join the network after apply.
@@ -192,9 +225,9 @@ pub struct DeviceOptions {
     pub console_max_line: Option<usize>,
 }
 
-impl Default for DeviceOptions {
+impl Default for ClientOptions {
     fn default() -> Self {
-        DeviceOptions {
+        ClientOptions {
             request_timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(60),
             scan_page_size: None,

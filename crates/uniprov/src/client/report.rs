@@ -1,20 +1,19 @@
 //! What a client operation reports: phase timings, what the device said about itself, the
-//! chosen security, warnings, the outcome or the error. Serializes to the CLI's `--json`
-//! document and to the manifest report.
+//! chosen security, warnings, the outcome or the error. Typed data only: the CLI shapes it
+//! into text, its `--json` document and the manifest report.
 
 use std::time::Duration;
 
-use serde::ser::{SerializeMap, Serializer};
-use serde::Serialize;
-use uniprov_core::proto_ver::VersionInfo;
+use uniprov_core::proto_ver::{Capabilities, Capability, VersionInfo};
+use uniprov_core::security::SecVer;
 
-use super::error::{ClientError, ErrorClass};
+use super::error::{ClientError, ErrorClass, MissingCredential};
+use super::flow::Outcome;
 use super::negotiate::{SecuritySummary, Warning};
 use super::SecurityOffer;
 
 /// A timed step of a client operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Phase {
     /// Opening the transport (BLE scan + connect + discovery; HTTP and console open lazily).
     Connect,
@@ -57,7 +56,6 @@ impl Phase {
 }
 
 /// Phase durations in the order the phases ran. A phase that ran twice accumulates.
-/// Serializes as a JSON object of milliseconds: `{"connect": 1.25, "proto_ver": 3.5, ...}`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Timings(Vec<(Phase, Duration)>);
 
@@ -86,23 +84,13 @@ impl Timings {
     }
 }
 
-impl Serialize for Timings {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (phase, took) in &self.0 {
-            map.serialize_entry(phase.name(), &millis(*took))?;
-        }
-        map.end()
-    }
-}
-
 /// Milliseconds with microsecond resolution.
 pub fn millis(d: Duration) -> f64 {
     (d.as_micros() as f64) / 1000.0
 }
 
 /// One application's entry in proto-ver (`set_app_info`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppInfo {
     /// The top-level label.
     pub label: String,
@@ -113,28 +101,27 @@ pub struct AppInfo {
 }
 
 /// What the device's proto-ver response says (§8).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct DeviceInfo {
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RemoteInfo {
     /// `prov.ver` (`"v1.1"`, `"netprov-v1.2"`).
     pub prov_ver: Option<String>,
     /// `prov.sec_ver`; absent on ESP-IDF v4.x.
-    pub sec_ver: Option<u32>,
+    pub sec_ver: Option<SecVer>,
     /// `prov.sec_patch_ver`; absent before the March-2025 fix.
     pub sec_patch_ver: Option<u32>,
     /// `prov.cap`.
-    pub capabilities: Vec<String>,
+    pub capabilities: Capabilities,
     /// Application entries, in order.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub apps: Vec<AppInfo>,
 }
 
-impl From<VersionInfo> for DeviceInfo {
+impl From<VersionInfo> for RemoteInfo {
     fn from(v: VersionInfo) -> Self {
-        DeviceInfo {
-            prov_ver: Some(v.prov_ver).filter(|s| !s.is_empty()),
+        RemoteInfo {
             sec_ver: v.sec_ver,
-            sec_patch_ver: v.sec_patch_ver,
             capabilities: v.caps,
+            prov_ver: Some(v.prov_ver).filter(|s| !s.is_empty()),
+            sec_patch_ver: v.sec_patch_ver,
             apps: v
                 .apps
                 .into_iter()
@@ -148,10 +135,10 @@ impl From<VersionInfo> for DeviceInfo {
     }
 }
 
-impl DeviceInfo {
+impl RemoteInfo {
     /// Whether `prov.cap` lists `cap`.
     pub fn has_capability(&self, cap: &str) -> bool {
-        self.capabilities.iter().any(|c| c == cap)
+        self.capabilities.iter().any(|c| c.as_str() == cap)
     }
 
     /// The security-relevant part, for [`negotiate`](super::negotiate::negotiate).
@@ -159,39 +146,40 @@ impl DeviceInfo {
         SecurityOffer {
             sec_ver: self.sec_ver,
             sec_patch_ver: self.sec_patch_ver,
-            no_sec: self.has_capability("no_sec"),
-            no_pop: self.has_capability("no_pop"),
+            capabilities: self.capabilities.clone(),
         }
     }
 
     /// Whether the device takes a Thread dataset (network_provisioning Thread build).
     pub fn is_thread(&self) -> bool {
-        self.has_capability("thread_prov")
+        self.capabilities.contains(&Capability::ThreadProv)
     }
 }
 
 /// A failure as reported.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorReport {
-    /// The class (`"auth_failed"`).
+    /// The class (what the CLI's exit code stands for).
     pub class: ErrorClass,
-    /// The exit code of the class.
-    pub exit_code: u8,
     /// The message.
     pub message: String,
     /// How to recover, when there is a known way.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<&'static str>,
+    /// The credential that was missing, when that was the failure (the CLI words it as the
+    /// flag that gives it).
+    pub missing_credential: Option<MissingCredential>,
 }
 
 impl From<&ClientError> for ErrorReport {
     fn from(error: &ClientError) -> Self {
-        let class = error.class();
         ErrorReport {
-            class,
-            exit_code: class.exit_code(),
+            class: error.class(),
             message: error_chain(error),
             hint: error.hint(),
+            missing_credential: match error {
+                ClientError::MissingCredential(missing) => Some(*missing),
+                _ => None,
+            },
         }
     }
 }
@@ -212,32 +200,20 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
 }
 
 /// The record of one client operation against one device.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct Report {
     /// Whether the operation succeeded.
     pub ok: bool,
     /// The device's proto-ver information, once read.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub device: Option<DeviceInfo>,
+    pub device: Option<RemoteInfo>,
     /// The chosen security, once negotiated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub security: Option<SecuritySummary>,
     /// Negotiation warnings.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<Warning>,
-    /// Phase durations in milliseconds.
-    pub phases_ms: Timings,
-    /// The operation's result (shape depends on the operation).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
+    /// Phase durations.
+    pub phases: Timings,
+    /// What the operation produced, on success.
+    pub result: Option<Outcome>,
     /// The failure, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorReport>,
-}
-
-impl Report {
-    /// The exit code this report stands for (0 on success).
-    pub fn exit_code(&self) -> u8 {
-        self.error.as_ref().map_or(0, |e| e.exit_code)
-    }
 }

@@ -6,11 +6,12 @@ use tokio::time::Instant;
 use tracing::debug;
 use uniprov_core::messages::scan::{ScanReply, ScanRequest, ScanResponse};
 use uniprov_core::messages::{
-    Status, ThreadScanEntry, ThreadScanParams, WifiScanEntry, WifiScanParams,
+    NetworkKind, Status, ThreadScanParams, WifiScanEntry, WifiScanParams,
 };
 
-use super::device::Device;
+use super::device::RemoteDevice;
 use super::error::ClientError;
+use super::flow::Networks;
 use super::report::Phase;
 
 const SCAN_ENDPOINT: &str = "prov-scan";
@@ -18,7 +19,7 @@ const SCAN_ENDPOINT: &str = "prov-scan";
 /// The dwell time per channel esp_prov asks for.
 const PERIOD_MS: u32 = 120;
 
-impl Device {
+impl RemoteDevice {
     async fn scan_request(&mut self, request: ScanRequest) -> Result<ScanResponse, ClientError> {
         let response = self
             .session_mut()
@@ -30,76 +31,80 @@ impl Device {
         })
     }
 
-    /// Scans for Wi-Fi networks and returns every result (strongest first, as the device
-    /// sorts them). Pages hold [`DeviceOptions::scan_page_size`](super::DeviceOptions) entries,
-    /// by default 4 on BLE and everything at once elsewhere.
+    /// Scans for Wi-Fi or Thread networks and returns every result (strongest first, as the
+    /// device sorts them). Pages hold [`ClientOptions::scan_page_size`](super::ClientOptions)
+    /// entries, by default 4 on BLE and everything at once elsewhere.
+    pub async fn scan(&mut self, network: NetworkKind) -> Result<Networks, ClientError> {
+        self.timed(Phase::Scan, async |device: &mut Self| {
+            device.scan_untimed(network).await
+        })
+        .await
+    }
+
+    /// [`RemoteDevice::scan`] of Wi-Fi networks.
     pub async fn scan_wifi(&mut self) -> Result<Vec<WifiScanEntry>, ClientError> {
+        match self.scan(NetworkKind::Wifi).await? {
+            Networks::Wifi(entries) => Ok(entries),
+            Networks::Thread(_) => Err(ClientError::UnexpectedResponse(SCAN_ENDPOINT)),
+        }
+    }
+
+    async fn scan_untimed(&mut self, network: NetworkKind) -> Result<Networks, ClientError> {
         let started = Instant::now();
-        let result = self.scan_wifi_inner(started).await;
-        self.timings_mut().record(Phase::Scan, started.elapsed());
-        result
-    }
-
-    async fn scan_wifi_inner(
-        &mut self,
-        started: Instant,
-    ) -> Result<Vec<WifiScanEntry>, ClientError> {
-        self.require_capability("wifi_scan")?;
-        let params = WifiScanParams {
-            blocking: true,
-            passive: false,
-            group_channels: self.kind().scan_group_channels(),
-            period_ms: PERIOD_MS,
+        let (capability, start, operation) = match network {
+            NetworkKind::Wifi => (
+                "wifi_scan",
+                ScanRequest::WifiStart(WifiScanParams {
+                    blocking: true,
+                    passive: false,
+                    group_channels: self.kind().scan_group_channels(),
+                    period_ms: PERIOD_MS,
+                }),
+                "scan start",
+            ),
+            NetworkKind::Thread => (
+                "thread_scan",
+                ScanRequest::ThreadStart(ThreadScanParams {
+                    blocking: true,
+                    channel_mask: 0,
+                }),
+                "thread scan start",
+            ),
         };
-        expect_ok(
-            self.scan_request(ScanRequest::WifiStart(params)).await?,
-            "scan start",
-            |r| matches!(r, ScanReply::WifiStarted),
-        )?;
-        let count = self.wait_scan(started, false).await?;
-        self.fetch_results(
-            count,
-            |start_index, count| ScanRequest::WifiResult { start_index, count },
-            |reply| match reply {
-                ScanReply::WifiResult(entries) => Some(entries),
-                _ => None,
-            },
-        )
-        .await
-    }
-
-    /// Scans for Thread networks (network_provisioning Thread build).
-    pub async fn scan_thread(&mut self) -> Result<Vec<ThreadScanEntry>, ClientError> {
-        let started = Instant::now();
-        let result = self.scan_thread_inner(started).await;
-        self.timings_mut().record(Phase::Scan, started.elapsed());
-        result
-    }
-
-    async fn scan_thread_inner(
-        &mut self,
-        started: Instant,
-    ) -> Result<Vec<ThreadScanEntry>, ClientError> {
-        self.require_capability("thread_scan")?;
-        let params = ThreadScanParams {
-            blocking: true,
-            channel_mask: 0,
-        };
-        expect_ok(
-            self.scan_request(ScanRequest::ThreadStart(params)).await?,
-            "thread scan start",
-            |r| matches!(r, ScanReply::ThreadStarted),
-        )?;
-        let count = self.wait_scan(started, true).await?;
-        self.fetch_results(
-            count,
-            |start_index, count| ScanRequest::ThreadResult { start_index, count },
-            |reply| match reply {
-                ScanReply::ThreadResult(entries) => Some(entries),
-                _ => None,
-            },
-        )
-        .await
+        self.require_capability(capability)?;
+        expect_ok(self.scan_request(start).await?, operation, |r| {
+            matches!(
+                (network, r),
+                (NetworkKind::Wifi, ScanReply::WifiStarted)
+                    | (NetworkKind::Thread, ScanReply::ThreadStarted)
+            )
+        })?;
+        let thread = network == NetworkKind::Thread;
+        let count = self.wait_scan(started, thread).await?;
+        Ok(match network {
+            NetworkKind::Wifi => Networks::Wifi(
+                self.fetch_results(
+                    count,
+                    |start_index, count| ScanRequest::WifiResult { start_index, count },
+                    |reply| match reply {
+                        ScanReply::WifiResult(entries) => Some(entries),
+                        _ => None,
+                    },
+                )
+                .await?,
+            ),
+            NetworkKind::Thread => Networks::Thread(
+                self.fetch_results(
+                    count,
+                    |start_index, count| ScanRequest::ThreadResult { start_index, count },
+                    |reply| match reply {
+                        ScanReply::ThreadResult(entries) => Some(entries),
+                        _ => None,
+                    },
+                )
+                .await?,
+            ),
+        })
     }
 
     /// Fetches `count` results in pages, never asking past `count`; stops early (keeping what

@@ -5,12 +5,11 @@ use std::time::Duration;
 
 use tracing::{debug, trace};
 use uniprov_core::security::{
-    ClientHandshake, ClientSecurity, ClientSession, ClientStep, HandshakeError, Sec2Patch,
+    ClientHandshake, ClientSecurity, ClientSession, ClientStep, HandshakeError,
 };
 use uniprov_core::Entropy;
 
 use super::error::ClientError;
-use super::negotiate::ChosenSecurity;
 use super::transport::{ClientTransport, TransportError};
 
 /// The security endpoint (§1).
@@ -82,11 +81,11 @@ impl Session {
     /// (§3.3); that is reported as [`ClientError::HandshakeRejected`], the authentication class.
     pub async fn establish<E: Entropy + Send>(
         &mut self,
-        security: ChosenSecurity,
+        security: ClientSecurity,
         entropy: &mut E,
     ) -> Result<(), ClientError> {
         let sec_ver = security.sec_ver();
-        let mut handshake = ClientHandshake::new(client_security(security));
+        let mut handshake = ClientHandshake::new(security);
         let mut message = handshake.start(entropy);
         let mut step = "first";
         loop {
@@ -106,7 +105,7 @@ impl Session {
                     step = "second";
                 }
                 ClientStep::Established(session) => {
-                    debug!(sec_ver, "session established");
+                    debug!(%sec_ver, "session established");
                     self.cipher = Some(session);
                     return Ok(());
                 }
@@ -139,24 +138,4 @@ impl Session {
 
 fn handshake_error(error: HandshakeError) -> ClientError {
     ClientError::Handshake(error)
-}
-
-fn client_security(security: ChosenSecurity) -> ClientSecurity {
-    match security {
-        ChosenSecurity::Sec0 => ClientSecurity::Sec0,
-        ChosenSecurity::Sec1 { pop } => ClientSecurity::Sec1 { pop },
-        ChosenSecurity::Sec2 {
-            username,
-            password,
-            patch,
-        } => ClientSecurity::Sec2 {
-            username: username.into_bytes(),
-            password,
-            patch: if patch == 0 {
-                Sec2Patch::V0
-            } else {
-                Sec2Patch::V1
-            },
-        },
-    }
 }

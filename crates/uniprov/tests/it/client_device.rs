@@ -1,14 +1,17 @@
-//! The client's `Device` against an in-process fake device built from the core's device-side
+//! The client's `RemoteDevice` against an in-process fake device built from the core's device-side
 //! security and messages: negotiation, handshakes, paging, polling, error classes.
 
 #![allow(clippy::unwrap_used)]
 
 use std::time::Duration;
 
+use uniprov::client::flow::{Ctrl, NetworkStatus};
 use uniprov::client::{
-    ClientError, Device, DeviceOptions, ErrorClass, NetworkCredentials, Phase, Provisioned,
+    ClientError, ClientOptions, ErrorClass, NetworkCredentials, Phase, Provisioned, RemoteDevice,
     SecurityLevel, SecurityRequest, TransportKind, Warning,
 };
+use uniprov::core::messages::NetworkKind;
+use uniprov::core::security::SecVer;
 use uniprov::core::Secret;
 use uniprov::entropy::OsEntropy;
 use uniprov_testkit::fake_device::{FakeConfig, FakeDevice};
@@ -18,22 +21,24 @@ fn secret(s: &str) -> Option<Secret<Vec<u8>>> {
 }
 
 fn wifi(ssid: &str, pass: &str) -> NetworkCredentials {
-    NetworkCredentials::Wifi {
-        ssid: ssid.as_bytes().to_vec(),
-        passphrase: Secret::new(pass.as_bytes().to_vec()),
-    }
+    NetworkCredentials::wifi(
+        ssid.as_bytes().to_vec(),
+        Secret::new(pass.as_bytes().to_vec()),
+    )
+    .unwrap()
 }
 
 async fn connect(
     config: FakeConfig,
     kind: TransportKind,
     security: SecurityRequest,
-) -> Result<Device, ClientError> {
-    Device::connect(
+) -> Result<RemoteDevice, ClientError> {
+    RemoteDevice::connect(
         Box::new(FakeDevice::new(config)),
         kind,
         security,
-        DeviceOptions::default(),
+        ClientOptions::default(),
+        &mut OsEntropy,
     )
     .await
 }
@@ -41,7 +46,7 @@ async fn connect(
 async fn provision(
     config: FakeConfig,
     security: SecurityRequest,
-) -> Result<(Device, Provisioned), ClientError> {
+) -> Result<(RemoteDevice, Provisioned), ClientError> {
     let mut device = connect(config, TransportKind::Http, security).await?;
     let done = device.provision(&wifi("home", "mypassword")).await?;
     Ok((device, done))
@@ -53,7 +58,7 @@ async fn sec0_provisioning_records_every_phase() {
         .await
         .unwrap();
     assert!(matches!(done, Provisioned::Wifi(c) if c.ip4_addr == "192.168.1.42"));
-    assert_eq!(device.security().unwrap().sec_ver, 0);
+    assert_eq!(device.security().unwrap().sec_ver, SecVer::Sec0);
     let phases: Vec<Phase> = device.timings().iter().map(|(p, _)| p).collect();
     assert_eq!(
         phases,
@@ -112,8 +117,11 @@ async fn sec2_is_chosen_from_proto_ver_with_both_patch_versions() {
         };
         let (device, _) = provision(config, sec2_request("abcd1234")).await.unwrap();
         let summary = device.security().unwrap();
-        assert_eq!(summary.sec_ver, 2);
-        assert_eq!(summary.sec_patch_ver, Some(patch.unwrap_or(0)));
+        assert_eq!(summary.sec_ver, SecVer::Sec2);
+        assert_eq!(
+            summary.sec_patch_ver.map(u32::from),
+            Some(u32::from(patch.unwrap_or(0)))
+        );
     }
 }
 
@@ -136,7 +144,7 @@ async fn wrong_pop_is_an_authentication_failure() {
         error,
         ClientError::HandshakeRejected {
             step: "second",
-            sec_ver: 1
+            sec_ver: SecVer::Sec1
         }
     ));
 }
@@ -162,7 +170,7 @@ async fn explicit_security_mismatch_is_an_authentication_failure() {
         ..FakeConfig::default()
     };
     let security = SecurityRequest {
-        sec_ver: Some(1),
+        sec_ver: Some(SecVer::Sec1),
         pop: secret("abcd1234"),
         ..SecurityRequest::default()
     };
@@ -190,7 +198,6 @@ async fn wrong_passphrase_and_unknown_ssid_have_their_own_classes() {
         .await
         .unwrap_err();
     assert_eq!(error.class(), ErrorClass::WifiAuth);
-    assert_eq!(error.class().exit_code(), 5);
     let mut device = connect(
         FakeConfig::default(),
         TransportKind::Http,
@@ -212,15 +219,16 @@ async fn a_device_that_never_connects_times_out() {
         stuck: true,
         ..FakeConfig::default()
     };
-    let options = DeviceOptions {
+    let options = ClientOptions {
         connect_timeout: Duration::from_secs(5),
-        ..DeviceOptions::default()
+        ..ClientOptions::default()
     };
-    let mut device = Device::connect(
+    let mut device = RemoteDevice::connect(
         Box::new(FakeDevice::new(config)),
         TransportKind::Http,
         SecurityRequest::default(),
         options,
+        &mut OsEntropy,
     )
     .await
     .unwrap();
@@ -254,11 +262,12 @@ async fn ble_scans_in_pages_of_four_and_never_past_result_count() {
         ..FakeConfig::default()
     });
     let log = device.log.clone();
-    let mut device = Device::connect(
+    let mut device = RemoteDevice::connect(
         Box::new(device),
         TransportKind::Ble,
         SecurityRequest::default(),
-        DeviceOptions::default(),
+        ClientOptions::default(),
+        &mut OsEntropy,
     )
     .await
     .unwrap();
@@ -274,11 +283,12 @@ async fn http_scans_everything_in_one_request() {
         ..FakeConfig::default()
     });
     let log = device.log.clone();
-    let mut device = Device::connect(
+    let mut device = RemoteDevice::connect(
         Box::new(device),
         TransportKind::Http,
         SecurityRequest::default(),
-        DeviceOptions::default(),
+        ClientOptions::default(),
+        &mut OsEntropy,
     )
     .await
     .unwrap();
@@ -290,11 +300,12 @@ async fn http_scans_everything_in_one_request() {
         ..FakeConfig::default()
     });
     let log = device.log.clone();
-    let mut device = Device::connect(
+    let mut device = RemoteDevice::connect(
         Box::new(device),
         TransportKind::Ble,
         SecurityRequest::default(),
-        DeviceOptions::default(),
+        ClientOptions::default(),
+        &mut OsEntropy,
     )
     .await
     .unwrap();
@@ -311,7 +322,7 @@ async fn apply_without_set_is_refused_with_a_reset_hint() {
     )
     .await
     .unwrap();
-    let error = device.apply().await.unwrap_err();
+    let error = device.apply(NetworkKind::Wifi).await.unwrap_err();
     assert_eq!(error.class(), ErrorClass::Other);
     let hint = error.hint().expect("a hint");
     assert!(
@@ -329,16 +340,17 @@ async fn ctrl_and_custom_endpoints() {
     };
     let device = FakeDevice::new(config);
     let log = device.log.clone();
-    let mut device = Device::connect(
+    let mut device = RemoteDevice::connect(
         Box::new(device),
         TransportKind::Http,
         sec2_request("abcd1234"),
-        DeviceOptions::default(),
+        ClientOptions::default(),
+        &mut OsEntropy,
     )
     .await
     .unwrap();
-    device.ctrl_reset().await.unwrap();
-    device.ctrl_reprov().await.unwrap();
+    device.ctrl(Ctrl::Reset).await.unwrap();
+    device.ctrl(Ctrl::Reprov).await.unwrap();
     assert_eq!(
         device.custom("custom-data", b"hello").await.unwrap(),
         b"SUCCESS\0"
@@ -380,7 +392,7 @@ async fn old_firmware_without_sec_ver_gets_sec1_like_esp_prov() {
         ..SecurityRequest::default()
     };
     let (device, _) = provision(config, security).await.unwrap();
-    assert_eq!(device.security().unwrap().sec_ver, 1);
+    assert_eq!(device.security().unwrap().sec_ver, SecVer::Sec1);
 }
 
 #[tokio::test(start_paused = true)]
@@ -390,10 +402,10 @@ async fn establish_with_injected_entropy() {
         pop: Some("abcd1234"),
         ..FakeConfig::default()
     };
-    let mut device = Device::new(
+    let mut device = RemoteDevice::new(
         Box::new(FakeDevice::new(config)),
         TransportKind::Console,
-        DeviceOptions::default(),
+        ClientOptions::default(),
     );
     let info = device.read_version().await.unwrap();
     assert!(info.has_capability("wifi_scan"));
@@ -403,7 +415,7 @@ async fn establish_with_injected_entropy() {
     };
     device.establish(security, &mut OsEntropy).await.unwrap();
     assert!(matches!(
-        device.status().await.unwrap(),
-        uniprov::core::messages::WifiStatus::Disconnected
+        device.network_status().await.unwrap(),
+        NetworkStatus::Wifi(uniprov::core::messages::WifiStatus::Disconnected)
     ));
 }

@@ -3,9 +3,11 @@
 
 #![allow(clippy::unwrap_used)]
 
-use uniprov::client::flow::{self, Action, Job, Silent};
+use uniprov::client::flow::{self, Action, Job, Networks, Outcome, Silent};
 use uniprov::client::manifest;
-use uniprov::client::{DeviceOptions, ErrorClass, Phase, SecurityRequest, Target};
+use uniprov::client::{ClientOptions, ErrorClass, Phase, SecurityRequest, Target};
+use uniprov::core::security::SecVer;
+use uniprov::entropy::OsEntropy;
 use uniprov_testkit::fake_device::FakeConfig;
 use uniprov_testkit::http_device::spawn_http_device;
 
@@ -34,7 +36,7 @@ async fn one_failing_device_does_not_stop_the_others() {
     let entries = manifest::parse(text.as_bytes()).unwrap();
     let done = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counter = done.clone();
-    let report = manifest::run(entries, 2, DeviceOptions::default(), move |_| {
+    let report = manifest::run(entries, 2, ClientOptions::default(), OsEntropy, move |_| {
         counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     })
     .await;
@@ -46,7 +48,7 @@ async fn one_failing_device_does_not_stop_the_others() {
     assert!(report.devices[0].report.ok);
     assert_eq!(
         report.devices[1].report.security.as_ref().unwrap().sec_ver,
-        2
+        SecVer::Sec2
     );
     let classes: Vec<Option<ErrorClass>> = report
         .devices
@@ -62,9 +64,9 @@ async fn one_failing_device_does_not_stop_the_others() {
             Some(ErrorClass::WifiAuth)
         ]
     );
-    let json = serde_json::to_string(&report).unwrap();
+    let text = format!("{report:?}");
     for secret in ["abcd1234", "mypassword", "wrongpop", "wrongpassword"] {
-        assert!(!json.contains(secret), "report leaks {secret}: {json}");
+        assert!(!text.contains(secret), "report leaks {secret}: {text}");
     }
 }
 
@@ -87,20 +89,17 @@ async fn flow_reports_phases_device_and_security_over_http() {
             authority: address.to_string(),
         },
         security: security(),
-        options: DeviceOptions::default(),
+        options: ClientOptions::default(),
         action,
         expect_version: None,
     };
-    let report = flow::run(job(Action::Scan), &mut Silent).await;
+    let report = flow::run(job(Action::Scan), &mut Silent, &mut OsEntropy).await;
     assert!(report.ok, "{:?}", report.error);
-    assert_eq!(
-        report.result.as_ref().unwrap()["entries"]
-            .as_array()
-            .unwrap()
-            .len(),
-        5
-    );
-    let phases: Vec<Phase> = report.phases_ms.iter().map(|(p, _)| p).collect();
+    let Some(Outcome::Networks(Networks::Wifi(entries))) = &report.result else {
+        panic!("{:?}", report.result);
+    };
+    assert_eq!(entries.len(), 5);
+    let phases: Vec<Phase> = report.phases.iter().map(|(p, _)| p).collect();
     assert_eq!(
         phases,
         [
@@ -112,12 +111,12 @@ async fn flow_reports_phases_device_and_security_over_http() {
     );
     assert_eq!(report.device.as_ref().unwrap().sec_patch_ver, Some(1));
 
-    let report = flow::run(job(Action::Version), &mut Silent).await;
+    let report = flow::run(job(Action::Version), &mut Silent, &mut OsEntropy).await;
     assert!(report.ok && report.security.is_none());
 
     let mut version_job = job(Action::Version);
     version_job.expect_version = Some("v9".into());
-    let report = flow::run(version_job, &mut Silent).await;
+    let report = flow::run(version_job, &mut Silent, &mut OsEntropy).await;
     assert_eq!(report.error.unwrap().class, ErrorClass::Other);
 
     let report = flow::run(
@@ -126,9 +125,13 @@ async fn flow_reports_phases_device_and_security_over_http() {
             data: b"hi".to_vec(),
         }),
         &mut Silent,
+        &mut OsEntropy,
     )
     .await;
-    assert_eq!(report.result.unwrap()["response_text"], "SUCCESS");
+    let Some(Outcome::Custom(reply)) = report.result else {
+        panic!("{:?}", report.result);
+    };
+    assert_eq!(reply.response, b"SUCCESS\0");
 
     // Without credentials and without anyone to ask, provisioning is a usage error after the scan.
     let report = flow::run(
@@ -137,6 +140,7 @@ async fn flow_reports_phases_device_and_security_over_http() {
             custom_data: None,
         }),
         &mut Silent,
+        &mut OsEntropy,
     )
     .await;
     assert_eq!(report.error.unwrap().class, ErrorClass::Usage);
@@ -149,15 +153,14 @@ async fn unreachable_devices_have_their_own_class() {
             authority: "127.0.0.1:1".into(),
         },
         security: SecurityRequest::default(),
-        options: DeviceOptions::default(),
+        options: ClientOptions::default(),
         action: Action::Status,
         expect_version: None,
     };
-    let report = flow::run(job, &mut Silent).await;
+    let report = flow::run(job, &mut Silent, &mut OsEntropy).await;
     assert_eq!(
         report.error.as_ref().unwrap().class,
         ErrorClass::Unreachable
     );
-    assert_eq!(report.exit_code(), 3);
-    assert!(report.phases_ms.get(Phase::Connect).is_some());
+    assert!(report.phases.get(Phase::Connect).is_some());
 }

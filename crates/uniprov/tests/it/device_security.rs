@@ -91,7 +91,10 @@ async fn proto_ver_reports_sec_ver_and_patch() {
         .await
         .expect("start");
     let info = client::http(handle.http_addrs()[0]).await.proto_ver().await;
-    assert_eq!((info.sec_ver, info.sec_patch_ver), (Some(2), Some(1)));
+    assert_eq!(
+        (info.sec_ver, info.sec_patch_ver),
+        (Some(uniprov::core::security::SecVer::Sec2), Some(1))
+    );
     // The text is ESP-IDF v5.5's, byte for byte (§8).
     assert_eq!(handle.proto_ver().len(), 95);
     handle.shutdown().await;

@@ -4,10 +4,11 @@ use crate::device;
 
 use std::sync::Arc;
 
+use uniprov::core::security::ClientSecurity;
 use uniprov::core::security::Sec2Patch;
 use uniprov::core::Secret;
 use uniprov::device::service::EndpointHandler;
-use uniprov::loadgen::{run, LoadConfig, LoadSecurity};
+use uniprov::loadgen::{run, LoadConfig};
 
 #[tokio::test]
 async fn concurrent_full_sessions_all_complete_for_sec1_and_sec2() {
@@ -24,10 +25,10 @@ async fn concurrent_full_sessions_all_complete_for_sec1_and_sec2() {
             .await
             .expect("start");
         let security = match sec_ver {
-            1 => LoadSecurity::Sec1 {
+            1 => ClientSecurity::Sec1 {
                 pop: Some(Secret::new(b"pop".to_vec())),
             },
-            _ => LoadSecurity::Sec2 {
+            _ => ClientSecurity::Sec2 {
                 username: b"wifiprov".to_vec(),
                 password: Secret::new(b"pw".to_vec()),
                 patch: Sec2Patch::V1,

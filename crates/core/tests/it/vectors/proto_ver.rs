@@ -2,7 +2,10 @@
 //! and read by the client to esp_prov's conclusions.
 
 use serde_json::Value;
-use uniprov_core::proto_ver::{self, AppInfo, VersionInfo, CAP_NO_POP, CAP_NO_SEC, CAP_WIFI_SCAN};
+use uniprov_core::proto_ver::{
+    self, AppInfo, Capabilities, VersionInfo, CAP_NO_POP, CAP_NO_SEC, CAP_WIFI_SCAN,
+};
+use uniprov_core::security::SecVer;
 
 use uniprov_testkit::vectors::{load, str_of};
 
@@ -39,9 +42,9 @@ fn from_inputs(inputs: &Value) -> VersionInfo {
             })
             .collect(),
         prov_ver: str_of(inputs, "manager_version").to_owned(),
-        sec_ver: opt_u32(&inputs["sec_ver"]),
+        sec_ver: opt_u32(&inputs["sec_ver"]).map(SecVer::from),
         sec_patch_ver: opt_u32(&inputs["sec_patch_ver"]),
-        caps: strings(&inputs["capabilities"]),
+        caps: Capabilities::parse(&strings(&inputs["capabilities"])),
     }
 }
 
@@ -110,6 +113,6 @@ fn s13_client_reaches_esp_prov_conclusions_for_every_variant() {
         );
         // Our own choice of scheme honours sec_ver when present (§12, §14).
         let expected_scheme = opt_u32(&v["inputs"]["sec_ver"]).unwrap_or(auto);
-        assert_eq!(info.security_scheme(), expected_scheme, "{id}");
+        assert_eq!(u32::from(info.security_scheme()), expected_scheme, "{id}");
     }
 }

@@ -41,12 +41,12 @@ fn s12_every_qr_example_parses_like_the_apps_and_prints_back() {
                 assert_eq!(pw, p["softap_password"].as_str(), "{id}");
                 assert_eq!(network_word(qr.network), p["network"], "{id}");
                 assert_eq!(
-                    qr.security.map(u64::from),
+                    qr.security.map(|s| u64::from(u32::from(s))),
                     p["security_field"].as_u64(),
                     "{id}"
                 );
                 assert_eq!(
-                    u64::from(qr.initial_security_guess()),
+                    u64::from(u32::from(qr.initial_security_guess())),
                     p["initial_security_guess"].as_u64().unwrap(),
                     "{id}"
                 );

@@ -1,23 +1,25 @@
 //! Whole client operations against one device, from opening the transport to the report:
-//! what the `uniprov` subcommands and the manifest runner execute.
+//! what the `uniprov` subcommands and the manifest runner execute. A run ends in a [`Report`]
+//! whose result is a typed [`Outcome`]; how it is shown (text, JSON) is the caller's business.
 
-mod json;
+mod outcome;
 
 use tokio::time::Instant;
 
 use tracing::{info_span, Instrument};
 use uniprov_core::messages::WifiScanEntry;
+use uniprov_core::Entropy;
 
 use super::connect::open;
-use super::device::{Device, Provisioned};
-use super::error::{ClientError, DeviceState};
+use super::device::RemoteDevice;
+use super::error::{ClientError, DeviceState, MissingCredential};
 use super::negotiate::{SecurityRequest, Warning};
 use super::negotiate_offer::offers_provisioning;
-use super::options::{DeviceOptions, NetworkCredentials, Target};
+use super::options::{ClientOptions, NetworkCredentials, Target};
 use super::report::{Phase, Report};
-use crate::entropy::OsEntropy;
+use super::CUSTOM_DATA_ENDPOINT;
 
-pub use json::{scan_entry_json, wifi_status_json};
+pub use outcome::{Ctrl, CustomReply, NetworkStatus, Networks, Outcome};
 
 /// What to do once the session is up.
 #[derive(Debug)]
@@ -58,7 +60,7 @@ pub struct Job {
     /// The security the person asked for.
     pub security: SecurityRequest,
     /// Timeouts and tuning.
-    pub options: DeviceOptions,
+    pub options: ClientOptions,
     /// The operation.
     pub action: Action,
     /// Fail unless proto-ver's `prov.ver` is this (esp_prov's `--proto_ver`).
@@ -74,15 +76,13 @@ pub trait Hooks: Send {
     fn warning(&mut self, _warning: &Warning) {}
 
     /// Provisioning without credentials: pick a network from the scan results and return the
-    /// credentials, or fail (for example [`ClientError::Usage`] when nobody can be asked).
+    /// credentials, or fail (by default [`MissingCredential::Network`]: nobody can be asked).
     fn choose_network(
         &mut self,
         entries: &[WifiScanEntry],
     ) -> Result<NetworkCredentials, ClientError> {
         let _ = entries;
-        Err(ClientError::Usage(
-            "no --ssid given and no terminal to choose a network on".into(),
-        ))
+        Err(ClientError::MissingCredential(MissingCredential::Network))
     }
 }
 
@@ -92,12 +92,13 @@ pub struct Silent;
 
 impl Hooks for Silent {}
 
-/// Runs a job and reports what happened. Never fails: the error is in the report.
-pub async fn run(job: Job, hooks: &mut dyn Hooks) -> Report {
+/// Runs a job and reports what happened. Never fails: the error is in the report. `entropy`
+/// feeds the security handshake (the CLI passes [`OsEntropy`](crate::entropy::OsEntropy)).
+pub async fn run<E: Entropy + Send>(job: Job, hooks: &mut dyn Hooks, entropy: &mut E) -> Report {
     let span = info_span!("device", target = %job.target);
     let mut report = Report::default();
     let mut device = None;
-    let mut outcome = execute(job, hooks, &mut device, &mut report)
+    let mut outcome = execute(job, hooks, entropy, &mut device, &mut report)
         .instrument(span.clone())
         .await;
     if let (Err(error), Some(device)) = (&outcome, &mut device) {
@@ -112,13 +113,13 @@ pub async fn run(job: Job, hooks: &mut dyn Hooks) -> Report {
         report.security = device.security().cloned();
         report.warnings = device.warnings().to_vec();
         for (phase, took) in device.timings().iter() {
-            report.phases_ms.record(phase, took);
+            report.phases.record(phase, took);
         }
     }
     match outcome {
         Ok(result) => {
             report.ok = true;
-            report.result = result;
+            report.result = Some(result);
         }
         Err(error) => report.error = Some((&error).into()),
     }
@@ -127,7 +128,7 @@ pub async fn run(job: Job, hooks: &mut dyn Hooks) -> Report {
 
 /// A refused provisioning or control request, with the device's state read by a status
 /// request, so that the hint names a command that works in that state.
-async fn explain_refusal(error: &ClientError, device: &mut Device) -> Option<ClientError> {
+async fn explain_refusal(error: &ClientError, device: &mut RemoteDevice) -> Option<ClientError> {
     use uniprov_core::messages::{ThreadStatus, WifiStatus};
     let ClientError::Refused { operation, .. } = error else {
         return None;
@@ -139,30 +140,26 @@ async fn explain_refusal(error: &ClientError, device: &mut Device) -> Option<Cli
     ) {
         return None;
     }
-    let state = if device.info().is_some_and(|i| i.is_thread()) {
-        match device.thread_status().await.ok()? {
-            ThreadStatus::Attached(_) => DeviceState::Connected,
-            ThreadStatus::Attaching => DeviceState::Connecting,
-            ThreadStatus::Failed(_) => DeviceState::Failed,
-            ThreadStatus::Detached => return None,
-        }
-    } else {
-        match device.status().await.ok()? {
-            WifiStatus::Connected(_) => DeviceState::Connected,
-            WifiStatus::Connecting { .. } => DeviceState::Connecting,
-            WifiStatus::Failed(_) => DeviceState::Failed,
-            WifiStatus::Disconnected => return None,
-        }
+    let state = match device.network_status().await.ok()? {
+        NetworkStatus::Thread(ThreadStatus::Attached(_))
+        | NetworkStatus::Wifi(WifiStatus::Connected(_)) => DeviceState::Connected,
+        NetworkStatus::Thread(ThreadStatus::Attaching)
+        | NetworkStatus::Wifi(WifiStatus::Connecting { .. }) => DeviceState::Connecting,
+        NetworkStatus::Thread(ThreadStatus::Failed(_))
+        | NetworkStatus::Wifi(WifiStatus::Failed(_)) => DeviceState::Failed,
+        NetworkStatus::Thread(ThreadStatus::Detached)
+        | NetworkStatus::Wifi(WifiStatus::Disconnected) => return None,
     };
     Some(ClientError::WrongState { operation, state })
 }
 
-async fn execute(
+async fn execute<E: Entropy + Send>(
     job: Job,
     hooks: &mut dyn Hooks,
-    slot: &mut Option<Device>,
+    entropy: &mut E,
+    slot: &mut Option<RemoteDevice>,
     report: &mut Report,
-) -> Result<Option<serde_json::Value>, ClientError> {
+) -> Result<Outcome, ClientError> {
     let Job {
         target,
         security,
@@ -170,18 +167,11 @@ async fn execute(
         action,
         expect_version,
     } = job;
-    if let Action::Provision {
-        credentials: Some(c),
-        ..
-    } = &action
-    {
-        c.validate()?;
-    }
     hooks.phase(Phase::Connect);
     let started = Instant::now();
     let opened = open(&target, &options).await;
-    report.phases_ms.record(Phase::Connect, started.elapsed());
-    let device = slot.insert(Device::new(opened?, target.kind(), options));
+    report.phases.record(Phase::Connect, started.elapsed());
+    let device = slot.insert(RemoteDevice::new(opened?, target.kind(), options));
     hooks.phase(Phase::ProtoVer);
     let info = device.read_version().await?;
     if let Some(expected) = expect_version {
@@ -191,7 +181,7 @@ async fn execute(
         }
     }
     if matches!(action, Action::Version) {
-        return Ok(None);
+        return Ok(Outcome::Version);
     }
     if needs_provisioning(&action) && !offers_provisioning(info) {
         return Err(ClientError::ProvisioningNotOffered(
@@ -200,41 +190,39 @@ async fn execute(
         ));
     }
     hooks.phase(Phase::Handshake);
-    let result = device.establish(security, &mut OsEntropy).await.map(|_| ());
+    let result = device.establish(security, entropy).await.map(|_| ());
     for warning in device.warnings() {
         hooks.warning(warning);
     }
     result?;
     match action {
-        Action::Version => Ok(None),
+        Action::Version => Ok(Outcome::Version),
         Action::Provision {
             credentials,
             custom_data,
-        } => provision(device, hooks, credentials, custom_data)
-            .await
-            .map(Some),
+        } => provision(device, hooks, credentials, custom_data).await,
         Action::Scan => {
             hooks.phase(Phase::Scan);
-            scan(device).await.map(Some)
+            scan(device).await.map(Outcome::Networks)
         }
         Action::Status => {
             hooks.phase(Phase::Status);
-            status(device).await.map(Some)
+            status(device).await.map(Outcome::Status)
         }
         Action::Reset => {
             hooks.phase(Phase::Ctrl);
-            device.ctrl_reset().await?;
-            Ok(Some(serde_json::json!({ "ctrl": "reset" })))
+            device.ctrl(Ctrl::Reset).await?;
+            Ok(Outcome::Ctrl(Ctrl::Reset))
         }
         Action::Reprov => {
             hooks.phase(Phase::Ctrl);
-            device.ctrl_reprov().await?;
-            Ok(Some(serde_json::json!({ "ctrl": "reprov" })))
+            device.ctrl(Ctrl::Reprov).await?;
+            Ok(Outcome::Ctrl(Ctrl::Reprov))
         }
         Action::Custom { endpoint, data } => {
             hooks.phase(Phase::Custom);
             let response = device.custom(&endpoint, &data).await?;
-            Ok(Some(json::custom_json(&endpoint, &response)))
+            Ok(Outcome::Custom(CustomReply { endpoint, response }))
         }
     }
 }
@@ -253,62 +241,42 @@ fn needs_provisioning(action: &Action) -> bool {
 }
 
 async fn provision(
-    device: &mut Device,
+    device: &mut RemoteDevice,
     hooks: &mut dyn Hooks,
     credentials: Option<NetworkCredentials>,
     custom_data: Option<Vec<u8>>,
-) -> Result<serde_json::Value, ClientError> {
+) -> Result<Outcome, ClientError> {
     let mut custom = None;
     if let Some(data) = custom_data {
         hooks.phase(Phase::Custom);
-        let response = device.custom("custom-data", &data).await?;
-        custom = Some(json::custom_json("custom-data", &response));
+        let response = device.custom(CUSTOM_DATA_ENDPOINT, &data).await?;
+        custom = Some(CustomReply {
+            endpoint: CUSTOM_DATA_ENDPOINT.to_owned(),
+            response,
+        });
     }
     let credentials = match credentials {
         Some(c) => c,
         None => {
             hooks.phase(Phase::Scan);
             let entries = device.scan_wifi().await?;
-            let chosen = hooks.choose_network(&entries)?;
-            chosen.validate()?;
-            chosen
+            hooks.choose_network(&entries)?
         }
     };
     hooks.phase(Phase::Set);
-    let mut result = match device.provision(&credentials).await? {
-        Provisioned::Wifi(connected) => json::wifi_connected_json(&connected),
-        Provisioned::Thread(attached) => json::thread_attached_json(&attached),
-    };
-    if let (Some(custom), Some(map)) = (custom, result.as_object_mut()) {
-        map.insert("custom".into(), custom);
-    }
-    Ok(result)
+    let network = device.provision(&credentials).await?;
+    Ok(Outcome::Provisioned { network, custom })
 }
 
-async fn scan(device: &mut Device) -> Result<serde_json::Value, ClientError> {
-    if device.info().is_some_and(|i| i.is_thread()) {
-        let entries = device.scan_thread().await?;
-        let list: Vec<_> = entries.iter().map(json::thread_scan_entry_json).collect();
-        Ok(serde_json::json!({ "network": "thread", "entries": list }))
-    } else {
-        let entries = device.scan_wifi().await?;
-        let list: Vec<_> = entries.iter().map(scan_entry_json).collect();
-        Ok(serde_json::json!({ "network": "wifi", "entries": list }))
-    }
+async fn scan(device: &mut RemoteDevice) -> Result<Networks, ClientError> {
+    let network = device.network();
+    device.scan(network).await
 }
 
-async fn status(device: &mut Device) -> Result<serde_json::Value, ClientError> {
-    let started = Instant::now();
-    let result = if device.info().is_some_and(|i| i.is_thread()) {
-        device
-            .thread_status()
-            .await
-            .map(|s| json::thread_status_json(&s))
-    } else {
-        device.status().await.map(|s| wifi_status_json(&s))
-    };
+async fn status(device: &mut RemoteDevice) -> Result<NetworkStatus, ClientError> {
     device
-        .timings_mut()
-        .record(Phase::Status, started.elapsed());
-    result
+        .timed(Phase::Status, async |device: &mut RemoteDevice| {
+            device.network_status().await
+        })
+        .await
 }

@@ -2,8 +2,7 @@
 
 use uniprov_core::messages::NetworkKind;
 use uniprov_core::proto_ver::{
-    AppInfo, VersionInfo, CAP_NO_POP, CAP_NO_SEC, CAP_THREAD_PROV, CAP_THREAD_SCAN, CAP_WIFI_SCAN,
-    NETWORK_PROV_VERSION, WIFI_PROV_VERSION,
+    AppInfo, Capability, VersionInfo, NETWORK_PROV_VERSION, WIFI_PROV_VERSION,
 };
 use uniprov_core::security::{DeviceSecurity, Sec2Patch};
 
@@ -22,15 +21,15 @@ pub fn version_info(
     provisioning_offered: bool,
     apps: &[AppInfo],
 ) -> VersionInfo {
-    let (sec_ver, patch) = match security {
-        DeviceSecurity::Sec0 => (0, 0),
-        DeviceSecurity::Sec1 { .. } => (1, 0),
-        DeviceSecurity::Sec2 { patch, .. } => (2, u32::from(*patch == Sec2Patch::V1)),
+    let patch = match security {
+        DeviceSecurity::Sec2 { patch, .. } => *patch,
+        // ESP firmware with the patch-version feature prints 0 for the other schemes.
+        DeviceSecurity::Sec0 | DeviceSecurity::Sec1 { .. } => Sec2Patch::V0,
     };
     let mut caps = Vec::new();
     match security {
-        DeviceSecurity::Sec0 => caps.push(CAP_NO_SEC.to_string()),
-        DeviceSecurity::Sec1 { pop: None } => caps.push(CAP_NO_POP.to_string()),
+        DeviceSecurity::Sec0 => caps.push(Capability::NoSec),
+        DeviceSecurity::Sec1 { pop: None } => caps.push(Capability::NoPop),
         _ => {}
     }
     let prov_ver = match network {
@@ -39,25 +38,26 @@ pub fn version_info(
     };
     if provisioning_offered {
         match network {
-            NetworkKind::Wifi => caps.push(CAP_WIFI_SCAN.to_string()),
+            NetworkKind::Wifi => caps.push(Capability::WifiScan),
             NetworkKind::Thread => {
-                caps.push(CAP_THREAD_PROV.to_string());
-                caps.push(CAP_THREAD_SCAN.to_string());
+                caps.push(Capability::ThreadProv);
+                caps.push(Capability::ThreadScan);
             }
         }
     }
     VersionInfo {
         apps: apps.to_vec(),
         prov_ver: prov_ver.to_string(),
-        sec_ver: Some(sec_ver),
-        sec_patch_ver: Some(patch),
-        caps,
+        sec_ver: Some(security.sec_ver()),
+        sec_patch_ver: Some(patch.into()),
+        caps: caps.into_iter().collect(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use uniprov_core::security::SecVer;
     use uniprov_core::Secret;
 
     fn sec2(patch: Sec2Patch) -> DeviceSecurity {
@@ -101,7 +101,7 @@ mod tests {
         let info = version_info(&sec2(Sec2Patch::V0), NetworkKind::Thread, true, &[]);
         assert_eq!(
             (info.prov_ver.as_str(), info.sec_ver, info.sec_patch_ver),
-            ("netprov-v1.2", Some(2), Some(0))
+            ("netprov-v1.2", Some(SecVer::Sec2), Some(0))
         );
     }
 }
