@@ -2,7 +2,7 @@
 //! session's data phase.
 //!
 //! Input: `selector (1) ‖ client entropy tape (32) ‖ chunks`. The selector picks the client
-//! configuration ([`uniprov_fuzz::vectors::client_any`]); bit 7 of the selector leaves the
+//! configuration ([`uniprov_testkit::vectors::security::client_any`]); bit 7 of the selector leaves the
 //! handshake unstarted. Chunk ops (`op % 4`): 0 `receive(body)`, 1 `decrypt(body)`,
 //! 2 `encrypt(body)`, 3 `start()` again. Seeds put the vectors' `client_private` / `a` on the
 //! tape and the vectors' device responses in the chunks.
@@ -11,9 +11,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use uniprov_core::security::{ClientHandshake, ClientSession, ClientStep};
-use uniprov_fuzz::entropy::TapeEntropy;
+use uniprov_testkit::entropy::TapeEntropy;
 use uniprov_fuzz::input::Reader;
-use uniprov_fuzz::vectors;
+use uniprov_testkit::vectors::security as vectors;
 
 fuzz_target!(|data: &[u8]| {
     let mut input = Reader::new(data);

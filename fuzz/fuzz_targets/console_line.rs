@@ -5,7 +5,7 @@
 //!
 //! Input: `flags (1) ‖ selector (1) ‖ device entropy tape (48) ‖ console bytes`. `flags` bits
 //! 0-1 pick the line limit (16384, 255, 16, 1), bit 2 turns echo on. The selector picks the
-//! security ([`uniprov_fuzz::vectors::device_any`]).
+//! security ([`uniprov_testkit::vectors::security::device_any`]).
 //!
 //! Properties: serving in-memory IO never fails; every session the console opens is closed at
 //! the end and at most one is open at a time; without echo, the output is the prompt and, for
@@ -17,10 +17,10 @@ use libfuzzer_sys::fuzz_target;
 use tokio::sync::mpsc;
 use uniprov::device::transport::console::PROMPT;
 use uniprov::device::transport::{ConsoleConfig, ConsoleTransport};
-use uniprov_fuzz::entropy::TapeEntropy;
+use uniprov_testkit::entropy::TapeEntropy;
 use uniprov_fuzz::input::{Reader, TAPE_LEN};
 use uniprov_fuzz::responder;
-use uniprov_fuzz::vectors;
+use uniprov_testkit::vectors::security as vectors;
 
 const LIMITS: [usize; 4] = [16384, 255, 16, 1];
 

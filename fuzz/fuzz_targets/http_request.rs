@@ -3,7 +3,7 @@
 //!
 //! Input: `flags (1) ‖ selector (1) ‖ device entropy tape (48) ‖ chunks`. `flags` bits 0-1:
 //! remembered cookie sessions (1-4), bits 2-3: `max_body` (4096, 16, 1, 65536). The selector
-//! picks the security ([`uniprov_fuzz::vectors::device_any`]). One request per chunk; the op
+//! picks the security ([`uniprov_testkit::vectors::security::device_any`]). One request per chunk; the op
 //! byte: bit 0 the connection, bits 1-3 the method (POST ×4, GET, PUT, HEAD, DELETE), bit 4 a
 //! `Content-Length` header, bit 5 that header states a wrong length, bit 6 a
 //! `Transfer-Encoding: chunked` header. The body: `path (1 + n) ‖ cookie (1 + n) ‖ payload`,
@@ -26,10 +26,10 @@ use hyper::{Method, Request, StatusCode};
 use libfuzzer_sys::fuzz_target;
 use tokio::sync::mpsc;
 use uniprov::device::transport::{HttpConfig, HttpConnection, HttpTransport};
-use uniprov_fuzz::entropy::TapeEntropy;
+use uniprov_testkit::entropy::TapeEntropy;
 use uniprov_fuzz::input::{Reader, TAPE_LEN};
 use uniprov_fuzz::responder;
-use uniprov_fuzz::vectors;
+use uniprov_testkit::vectors::security as vectors;
 
 const BODY_LIMITS: [usize; 4] = [4096, 16, 1, 65536];
 const PATHS: [&str; 8] = [

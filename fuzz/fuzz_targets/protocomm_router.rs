@@ -1,7 +1,7 @@
 //! The core endpoint router (§1, §3) with several sessions and endpoints.
 //!
 //! Input: `selector (1) ‖ max_sessions (1) ‖ device entropy tape (48) ‖ chunks`. The selector
-//! picks the security ([`uniprov_fuzz::vectors::device_any`]); the table holds
+//! picks the security ([`uniprov_testkit::vectors::security::device_any`]); the table holds
 //! `1 + max_sessions % 4` sessions. Each chunk op is `session (bits 0-1) ‖ action (bits 2-4)`:
 //! actions 0-4 send `body` to endpoint `ENDPOINTS[action]`, 5 sends an empty body to the
 //! endpoint named by `body` (usually unknown), 6 answers the session's pending request with
@@ -16,10 +16,10 @@
 use libfuzzer_sys::fuzz_target;
 use uniprov_core::protocomm::{EndpointKind, Refusal, Routed};
 use uniprov_core::security::DeviceSecurity;
-use uniprov_fuzz::entropy::TapeEntropy;
+use uniprov_testkit::entropy::TapeEntropy;
 use uniprov_fuzz::input::{Reader, TAPE_LEN};
 use uniprov_fuzz::responder::{self, ENDPOINTS, VERSION};
-use uniprov_fuzz::vectors;
+use uniprov_testkit::vectors::security as vectors;
 
 fuzz_target!(|data: &[u8]| {
     let mut input = Reader::new(data);

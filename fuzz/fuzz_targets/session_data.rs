@@ -1,5 +1,5 @@
 //! `DeviceSession::handle_session_data` (§4-§6, device side) on one arbitrary `prov-session`
-//! message. The first byte picks the configuration ([`uniprov_fuzz::vectors::device_any`]:
+//! message. The first byte picks the configuration ([`uniprov_testkit::vectors::security::device_any`]:
 //! security 0, security 1 with four PoP variants, security 2 with two credential sets × two
 //! patch versions); the rest is the message. Afterwards the data phase is tried with the same
 //! bytes: it must refuse unless the session is established, and never panic.
@@ -8,9 +8,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use uniprov_core::security::DeviceSession;
-use uniprov_fuzz::entropy::TapeEntropy;
+use uniprov_testkit::entropy::TapeEntropy;
 use uniprov_fuzz::input::Reader;
-use uniprov_fuzz::vectors;
+use uniprov_testkit::vectors::security as vectors;
 
 fuzz_target!(|data: &[u8]| {
     let mut input = Reader::new(data);

@@ -12,7 +12,7 @@ use uniprov::device::transport::{SessionId, TransportEvent};
 use uniprov_core::protocomm::{EndpointKind, Protocomm, Routed};
 use uniprov_core::security::{DeviceSecurity, PreparedSecurity, Sec2Patch};
 
-use crate::entropy::TapeEntropy;
+use uniprov_testkit::entropy::TapeEntropy;
 
 /// The endpoints of the in-process device: what ESP's manager registers, plus one custom
 /// endpoint. Request endpoints echo the decrypted request.

@@ -2,7 +2,7 @@
 //!
 //! Input layout: `flags (1) ‖ device entropy tape (48) ‖ chunks`. `flags`:
 //!
-//! * security 1: bits 0-1 the PoP variant ([`crate::vectors::SEC1_POPS`]);
+//! * security 1: bits 0-1 the PoP variant ([`uniprov_testkit::vectors::security::SEC1_POPS`]);
 //! * security 2: bit 0 patch 0 (else 1), bit 1 the credential set (`wifiprov`, `admin`);
 //! * bits 2-3 the start: 0 and 3 raw, 1 after an in-target client `SessionCmd0`, 2 after a
 //!   complete in-target handshake.
@@ -29,9 +29,9 @@ use uniprov_core::security::{
     ClientHandshake, ClientSecurity, ClientSession, ClientStep, DeviceSecurity, DeviceSession,
 };
 
-use crate::entropy::TapeEntropy;
+use uniprov_testkit::entropy::TapeEntropy;
 use crate::input::{Reader, TAPE_LEN};
-use crate::vectors;
+use uniprov_testkit::vectors::security as vectors;
 
 /// Which scheme a sequence target drives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,27 +12,13 @@ use std::sync::Arc;
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams};
 use crypto_bigint::{BoxedUint, Odd};
-use rand_chacha::rand_core::{RngCore, SeedableRng};
-use rand_chacha::ChaCha20Rng;
 use uniprov_core::security::{
     generate_sec2_credentials, ClientHandshake, ClientSecurity, ClientSession, ClientStep,
     DeviceSecurity, DeviceSession, PreparedSecurity, Sec2Patch,
 };
-use uniprov_core::{Entropy, Secret};
-
-struct Rng(ChaCha20Rng);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Rng(ChaCha20Rng::seed_from_u64(seed))
-    }
-}
-
-impl Entropy for Rng {
-    fn fill(&mut self, dest: &mut [u8]) {
-        self.0.fill_bytes(dest)
-    }
-}
+use uniprov_core::Secret;
+use uniprov_testkit::entropy::Seeded;
+use uniprov_testkit::vectors::{hx, load};
 
 const CLIENT_SEED: u64 = 1;
 const DEVICE_SEED: u64 = 2;
@@ -50,7 +36,7 @@ fn sec1_client() -> ClientSecurity {
 }
 
 fn sec2_device() -> DeviceSecurity {
-    let c = generate_sec2_credentials(b"wifiprov", b"abcd1234", 16, &mut Rng::new(3));
+    let c = generate_sec2_credentials(b"wifiprov", b"abcd1234", 16, &mut Seeded::new(3));
     DeviceSecurity::Sec2 {
         salt: c.salt,
         verifier: c.verifier,
@@ -74,7 +60,7 @@ struct Transcript {
 }
 
 fn record(device: &DeviceSecurity, client: ClientSecurity) -> Transcript {
-    let (mut ce, mut de) = (Rng::new(CLIENT_SEED), Rng::new(DEVICE_SEED));
+    let (mut ce, mut de) = (Seeded::new(CLIENT_SEED), Seeded::new(DEVICE_SEED));
     let mut dev = DeviceSession::new(device);
     let mut cli = ClientHandshake::new(client);
     let cmd0 = cli.start(&mut ce);
@@ -96,24 +82,24 @@ fn record(device: &DeviceSecurity, client: ClientSecurity) -> Transcript {
 /// The device side of a full handshake (Cmd0 + Cmd1), replaying recorded client messages,
 /// in a session of a prepared configuration (what `Protocomm` does).
 fn device_handshake(security: &PreparedSecurity, t: &[Vec<u8>; 4]) {
-    let mut e = Rng::new(DEVICE_SEED);
+    let mut e = Seeded::new(DEVICE_SEED);
     device_steps(DeviceSession::prepared(security), t, &mut e);
 }
 
 /// The same in a session that prepares its configuration itself (no verifier table).
 fn device_handshake_unprepared(security: &DeviceSecurity, t: &[Vec<u8>; 4]) {
-    let mut e = Rng::new(DEVICE_SEED);
+    let mut e = Seeded::new(DEVICE_SEED);
     device_steps(DeviceSession::new(security), t, &mut e);
 }
 
-fn device_steps(mut dev: DeviceSession, t: &[Vec<u8>; 4], e: &mut Rng) {
+fn device_steps(mut dev: DeviceSession, t: &[Vec<u8>; 4], e: &mut Seeded) {
     black_box(dev.handle_session_data(&t[0], e).expect("cmd0"));
     black_box(dev.handle_session_data(&t[2], e).expect("cmd1"));
 }
 
 /// The client side of a full handshake, replaying recorded device messages.
 fn client_handshake(security: ClientSecurity, t: &[Vec<u8>; 4]) {
-    let mut e = Rng::new(CLIENT_SEED);
+    let mut e = Seeded::new(CLIENT_SEED);
     let mut cli = ClientHandshake::new(security);
     black_box(cli.start(&mut e));
     black_box(cli.receive(&t[1], &mut e).expect("resp0"));
@@ -192,13 +178,7 @@ fn baselines(c: &mut Criterion) {
         b.iter(|| x25519_dalek::x25519(black_box(scalar), black_box(point)))
     });
 
-    let vectors: serde_json::Value = serde_json::from_str(include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../testdata/vectors/sec2.json"
-    )))
-    .expect("sec2.json");
-    let n_hex = vectors["group"]["N"].as_str().expect("group.N");
-    let n_bytes = hex::decode(n_hex).expect("hex N");
+    let n_bytes = hx(&load("sec2.json")["group"], "N");
     let n = BoxedUint::from_be_slice(&n_bytes, 3072).expect("N fits 3072 bits");
     let params = BoxedMontyParams::new(Odd::new(n).expect("N is odd"));
     let base = BoxedMontyForm::new(BoxedUint::from(5u64).widen(3072), params);

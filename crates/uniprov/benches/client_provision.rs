@@ -2,17 +2,14 @@
 //! device: in process, and over loopback HTTP with the real client and device transports.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../tests/support/mod.rs"]
-mod support;
-
 use criterion::{criterion_group, criterion_main, Criterion};
-use support::fake_device::{FakeConfig, FakeDevice};
-use support::http_device::spawn_http_device;
 use uniprov::client::{
     open, ClientOptions, NetworkCredentials, RemoteDevice, SecurityRequest, Target, TransportKind,
 };
 use uniprov::core::Secret;
 use uniprov::entropy::OsEntropy;
+use uniprov_testkit::fake_device::{FakeConfig, FakeDevice};
+use uniprov_testkit::http_device::spawn_http_device;
 
 fn config() -> FakeConfig {
     FakeConfig {

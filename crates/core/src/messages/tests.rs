@@ -1,5 +1,5 @@
 //! Boundary rules of the endpoint codecs (§2.11, §10.3, §14): what is accepted, what is
-//! rejected and with which error. The vector replays live in `tests/vectors`.
+//! rejected and with which error. The vector replays live in `tests/it/vectors`.
 #![allow(clippy::unwrap_used)]
 
 use alloc::vec;
