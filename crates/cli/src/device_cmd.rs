@@ -36,7 +36,7 @@ use uniprov::core::security::SecVer;
 use uniprov::device::manager::Mode;
 use uniprov::device::network::sim::{SimConfig, SimRadio};
 use uniprov::device::network::NetworkBackend;
-use uniprov::device::service::{
+use uniprov::device::runtime::{
     CustomRequest, DeviceBuilder, DeviceEvent, DeviceHandle, EndpointHandler,
 };
 use uniprov::device::storage;

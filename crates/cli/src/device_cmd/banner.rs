@@ -8,7 +8,7 @@ use qrcode::QrCode;
 use uniprov::core::messages::NetworkKind;
 use uniprov::core::qr::{QrPayload, QrTransport};
 use uniprov::core::Secret;
-use uniprov::device::service::DeviceHandle;
+use uniprov::device::runtime::DeviceHandle;
 
 use super::options::OutputOptions;
 use super::security::Shown;

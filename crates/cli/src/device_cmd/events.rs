@@ -10,7 +10,7 @@ use uniprov::core::messages::NetworkKind;
 use uniprov::core::messages::{ThreadFailReason, WifiFailReason};
 use uniprov::device::manager::ProvEvent;
 use uniprov::device::network::{DisconnectReason, NetworkEvent};
-use uniprov::device::service::{DeviceBuilder, DeviceEvent, DeviceHandle};
+use uniprov::device::runtime::{DeviceBuilder, DeviceEvent, DeviceHandle};
 
 use super::EventsFormat;
 

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use uniprov::device::service::AuthLimits;
+use uniprov::device::runtime::AuthLimits;
 
 /// Limits against hostile clients.
 #[derive(Debug, Clone, Args)]

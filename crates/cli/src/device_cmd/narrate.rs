@@ -5,7 +5,7 @@
 use tokio::sync::broadcast;
 use uniprov::core::messages::{ThreadFailReason, WifiFailReason};
 use uniprov::device::manager::ProvEvent;
-use uniprov::device::service::{DeviceBuilder, DeviceEvent};
+use uniprov::device::runtime::{DeviceBuilder, DeviceEvent};
 
 /// Prints the outcome lines of `builder`'s events until the device is torn down.
 pub(super) fn spawn(builder: &DeviceBuilder) {

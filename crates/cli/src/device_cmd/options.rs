@@ -11,7 +11,7 @@ use uniprov::core::messages::NetworkKind;
 use uniprov::core::proto_ver::AppInfo;
 use uniprov::core::security::SecVer;
 use uniprov::device::manager::{AutoStop, Mode};
-use uniprov::device::service::{AuthLimits, ConsoleIo, OnStoredCredentials, TransportSpec};
+use uniprov::device::runtime::{AuthLimits, ConsoleIo, OnStoredCredentials, TransportSpec};
 use uniprov::device::storage;
 use uniprov::device::transport::{ConsoleConfig, HttpConfig};
 

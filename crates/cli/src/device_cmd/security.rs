@@ -3,7 +3,7 @@
 use anyhow::{bail, Context};
 use uniprov::core::security::{generate_sec2_credentials, DeviceSecurity, Sec2Patch, SecVer};
 use uniprov::core::{Entropy, Secret};
-use uniprov::device::service::DeviceBuilder;
+use uniprov::device::runtime::DeviceBuilder;
 use uniprov::device::storage::SEC2_SALT_LEN;
 use uniprov::entropy::OsEntropy;
 

@@ -5,7 +5,7 @@ use std::io::ErrorKind;
 use std::net::SocketAddr;
 use std::path::Path;
 
-use uniprov::device::service::StartError;
+use uniprov::device::runtime::StartError;
 use uniprov::device::storage::StorageError;
 
 /// An error whose message is complete (no cause chain to append) with what to do about it.
@@ -46,7 +46,7 @@ pub fn os_text(error: &std::io::Error) -> String {
     }
 }
 
-/// Explains a failed [`DeviceBuilder::start`](uniprov::device::service::DeviceBuilder::start).
+/// Explains a failed [`DeviceBuilder::start`](uniprov::device::runtime::DeviceBuilder::start).
 pub fn explain_start(error: StartError, listen: SocketAddr) -> anyhow::Error {
     match &error {
         StartError::Transport { target, source } => {

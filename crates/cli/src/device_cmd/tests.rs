@@ -3,7 +3,7 @@
 use clap::Parser;
 use uniprov::core::security::SecVer;
 use uniprov::device::manager::ProvEvent;
-use uniprov::device::service::DeviceEvent;
+use uniprov::device::runtime::DeviceEvent;
 
 use super::options::Options;
 use super::{banner, events, parse_app_info, security, DeviceArgs, TransportArg};

@@ -7,12 +7,12 @@
 //! * [`manager`]: the provisioning manager, a synchronous sans-IO state machine (in the core,
 //!   [`uniprov_core::manager`]; re-exported).
 //! * [`transport`]: transports that carry requests into the provisioning manager.
-//! * [`service`]: the device runtime: the task that serves the transports with the core's
+//! * [`runtime`]: the device runtime: the task that serves the transports with the core's
 //!   [`uniprov_core::device::Device`] (router and manager), and
-//!   the application API ([`service::DeviceBuilder`], [`service::DeviceHandle`]).
+//!   the application API ([`runtime::DeviceBuilder`], [`runtime::DeviceHandle`]).
 
 pub mod manager;
 pub mod network;
-pub mod service;
+pub mod runtime;
 pub mod storage;
 pub mod transport;

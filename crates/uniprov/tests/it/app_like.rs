@@ -26,7 +26,7 @@ use num_bigint::BigUint;
 use uniprov::core::security::{sec2_device_statistics, DeviceSecurity, Sec2Patch};
 use uniprov::core::{Entropy, Secret};
 use uniprov::device::network::sim::{SimConfig, SimRadio};
-use uniprov::device::service::{DeviceBuilder, DeviceHandle};
+use uniprov::device::runtime::{DeviceBuilder, DeviceHandle};
 use uniprov::entropy::OsEntropy;
 use uniprov_testkit::vectors::{case, hx};
 

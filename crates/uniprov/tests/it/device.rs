@@ -8,7 +8,7 @@ use uniprov::core::security::{generate_sec2_credentials, DeviceSecurity, Sec2Pat
 use uniprov::core::Secret;
 use uniprov::device::manager::ProvEvent;
 use uniprov::device::network::sim::{SimConfig, SimRadio};
-use uniprov::device::service::{DeviceBuilder, DeviceEvent, EndpointHandler, TransportSpec};
+use uniprov::device::runtime::{DeviceBuilder, DeviceEvent, EndpointHandler, TransportSpec};
 use uniprov::device::transport::HttpConfig;
 use uniprov::entropy::OsEntropy;
 

@@ -16,7 +16,7 @@ use uniprov::core::messages::{Status, WifiFailReason, WifiScanParams, WifiStatus
 use uniprov::core::security::Sec2Patch;
 use uniprov::device::manager::ProvEvent;
 use uniprov::device::network::sim::{SimConfig, SimRadio};
-use uniprov::device::service::{DeviceBuilder, DeviceHandle};
+use uniprov::device::runtime::{DeviceBuilder, DeviceHandle};
 
 const PASSWORD: &str = "app-password";
 

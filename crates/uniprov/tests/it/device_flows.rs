@@ -15,7 +15,7 @@ use uniprov::core::messages::{Status, WifiFailReason, WifiStatus};
 use uniprov::core::proto_ver::AppInfo;
 use uniprov::core::security::DeviceSecurity;
 use uniprov::device::manager::ProvEvent;
-use uniprov::device::service::{DeviceEvent, HandleError};
+use uniprov::device::runtime::{DeviceEvent, HandleError};
 
 #[tokio::test]
 async fn wrong_passphrase_reports_auth_error_then_ctrl_reset_allows_success() {
@@ -163,7 +163,7 @@ async fn custom_endpoints_answer_and_can_be_registered_and_unregistered() {
     assert!(c.request("late", b"x").await.is_err());
     let mut c = client::http(addr).await;
     c.handshake(sec0()).await.expect("handshake");
-    let echo = Arc::new(|r: uniprov::device::service::CustomRequest<'_>| Some(r.data.to_vec()));
+    let echo = Arc::new(|r: uniprov::device::runtime::CustomRequest<'_>| Some(r.data.to_vec()));
     handle
         .register_endpoint("late", echo)
         .await

@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::sync::{broadcast, oneshot};
 use uniprov::core::messages::config::{ConfigRequest, ConfigResponse};
 use uniprov::core::security::{ClientHandshake, ClientSession, ClientStep};
-use uniprov::device::service::{
+use uniprov::device::runtime::{
     AuthBackoff, AuthLimits, BackoffScope, DeviceBuilder, DeviceEvent, DeviceHandle,
 };
 use uniprov::device::transport::{Peer, RequestQueue, TransportEvent, TransportRequest};

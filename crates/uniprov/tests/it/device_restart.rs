@@ -11,7 +11,7 @@ use uniprov::core::messages::{NetworkKind, WifiStatus};
 use uniprov::core::security::DeviceSecurity;
 use uniprov::device::manager::{Mode, ProvEvent, ProvState};
 use uniprov::device::network::NetworkEvent;
-use uniprov::device::service::{DeviceEvent, OnStoredCredentials};
+use uniprov::device::runtime::{DeviceEvent, OnStoredCredentials};
 
 /// Provisions HomeNetwork into `dir` and shuts down.
 async fn provision_once(dir: &Path) {

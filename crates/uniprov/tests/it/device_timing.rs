@@ -13,7 +13,7 @@ use uniprov::core::messages::config::{ConfigRequest, ConfigResponse};
 use uniprov::core::messages::{Status, WifiStatus};
 use uniprov::core::security::DeviceSecurity;
 use uniprov::device::manager::{ProvEvent, ProvState};
-use uniprov::device::service::{DeviceBuilder, DeviceHandle, HandleError};
+use uniprov::device::runtime::{DeviceBuilder, DeviceHandle, HandleError};
 use uniprov::device::transport::{TransportEvent, TransportRequest};
 
 /// Sends one security 0 prov-config request straight into the device's queue.

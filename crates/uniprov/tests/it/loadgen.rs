@@ -7,7 +7,7 @@ use std::sync::Arc;
 use uniprov::core::security::ClientSecurity;
 use uniprov::core::security::Sec2Patch;
 use uniprov::core::Secret;
-use uniprov::device::service::EndpointHandler;
+use uniprov::device::runtime::EndpointHandler;
 use uniprov::loadgen::{run, LoadConfig};
 
 #[tokio::test]

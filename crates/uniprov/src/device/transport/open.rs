@@ -16,7 +16,7 @@ use crate::entropy::SharedEntropy;
 #[non_exhaustive]
 pub enum TransportSpec {
     /// An HTTP server (§9.1). Its `max_tracked_sessions` is set to the device's
-    /// [`DeviceBuilder::max_sessions`](crate::device::service::DeviceBuilder::max_sessions).
+    /// [`DeviceBuilder::max_sessions`](crate::device::runtime::DeviceBuilder::max_sessions).
     Http(HttpConfig),
     /// A console (§9.3).
     Console {

@@ -17,7 +17,7 @@ use uniprov_core::Secret;
 
 use crate::device::network::sim::SimRadio;
 use crate::device::network::NetworkBackend;
-use crate::device::service::clock::Clock;
+use crate::device::runtime::clock::Clock;
 use crate::device::storage::StateDir;
 
 /// A one-line description of an action, as the core's manager tests write them.

@@ -42,11 +42,11 @@ mod actor;
 mod auth_limit;
 mod builder;
 pub(crate) mod clock;
-mod effects;
 mod error;
 mod handle;
 mod idle;
 mod version;
+mod worker;
 
 use std::sync::Arc;
 

@@ -14,14 +14,14 @@ use uniprov_core::manager::{BackendOp, ScanFailed, ScanResult};
 use uniprov_core::messages::NetworkKind;
 use uniprov_core::Entropy;
 
+mod admission;
 mod commands;
-mod guard;
 
 use super::auth_limit::{AuthLimiter, AuthLimits};
 use super::clock::Clock;
-use super::effects::{Internal, Job};
 use super::handle::Command;
 use super::idle::IdleSessions;
+use super::worker::{Internal, Job};
 use super::{endpoint, CustomRequest, DeviceEvent, EndpointHandler};
 use crate::device::manager::{Action, ProvEvent, ProvState};
 use crate::device::network::{NetworkBackend, NetworkError, NetworkEvent};

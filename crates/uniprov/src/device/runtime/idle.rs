@@ -127,7 +127,7 @@ mod tests {
     #[test]
     fn the_default_keeps_a_session_through_minutes_on_the_password_screen() {
         let t0 = Instant::now();
-        let timeout = crate::device::service::DEFAULT_SESSION_IDLE_TIMEOUT;
+        let timeout = crate::device::runtime::DEFAULT_SESSION_IDLE_TIMEOUT;
         assert_eq!(timeout, Duration::from_secs(15 * 60));
         let mut idle = IdleSessions::new(timeout, 16, t0);
         idle.touch(1, t0, |_| true);

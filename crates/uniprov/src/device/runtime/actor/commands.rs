@@ -4,8 +4,8 @@ use tokio::sync::oneshot;
 use uniprov_core::manager::BackendOp;
 use uniprov_core::messages::{NetworkKind, ThreadStatus, WifiFailReason, WifiStatus};
 
-use super::super::effects::Job;
 use super::super::handle::{Command, HandleError};
+use super::super::worker::Job;
 use super::super::NetworkState;
 use super::Actor;
 use crate::device::manager::{Action, ProvState};
