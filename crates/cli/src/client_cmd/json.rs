@@ -9,8 +9,8 @@ use serde_json::{json, Value};
 use uniprov::client::flow::{Ctrl, CustomReply, NetworkStatus, Networks, Outcome};
 use uniprov::client::manifest::{ManifestReport, RowResult};
 use uniprov::client::{
-    millis, ChoiceSource, ErrorClass, ErrorReport, MissingCredential, Provisioned, RemoteInfo,
-    Report, SecurityLevel, SecuritySummary, Timings, Warning,
+    millis, ChoiceSource, ErrorClass, ErrorReport, MissingCredential, Provisioned, Remedy,
+    RemoteInfo, Report, SecurityLevel, SecuritySummary, Timings, Warning,
 };
 use uniprov::core::messages::{
     AuthMode, ThreadAttached, ThreadFailReason, ThreadScanEntry, ThreadStatus, WifiConnected,
@@ -53,6 +53,52 @@ pub fn error_message(error: &ErrorReport) -> Cow<'_, str> {
             "no --ssid given and no terminal to choose a network on".into()
         }
         None => Cow::Borrowed(&error.message),
+    }
+}
+
+/// The `hint:` line for a remedy, worded with the CLI's commands and flags.
+pub fn hint(remedy: Remedy) -> &'static str {
+    match remedy {
+        Remedy::RetryLaterOrCheckSec2User => {
+            "wait 30 s and retry; if it persists, check --sec2-username and --sec-ver (`uniprov version` shows what the device offers)"
+        }
+        Remedy::CheckReachable => {
+            "check that the device is in provisioning mode and reachable (--service_name, --transport)"
+        }
+        Remedy::CheckCredentials => {
+            "check --pop or --sec2_username/--sec2_pwd and --sec_ver; `uniprov version` shows what the device offers"
+        }
+        Remedy::ResetThenProvision => {
+            "reset the device's provisioning state with `uniprov ctrl reset` (same connection options), then provision again"
+        }
+        Remedy::WaitBackoff => {
+            "wait the time given, then retry with the right PoP / password (each further failure doubles the wait, up to 30 s by default)"
+        }
+        Remedy::LongerTimeout => {
+            "retry with a larger --timeout; if the device is stuck, run `uniprov ctrl reset`"
+        }
+        Remedy::ReprovThenProvision => {
+            "restart provisioning with `uniprov ctrl reprov` (same connection options), then provision again"
+        }
+        Remedy::WaitForAttempt => {
+            "wait for the attempt to end (`uniprov status`, same connection options); if it fails, `uniprov ctrl reset`"
+        }
+        Remedy::ResetFailedThenProvision => {
+            "run `uniprov ctrl reset` (same connection options), then provision again"
+        }
+        Remedy::CheckStateThenResetOrReprov => {
+            "`uniprov status` tells the device's state: after a failed attempt run `uniprov ctrl reset`, when connected `uniprov ctrl reprov`, then provision again"
+        }
+        Remedy::CheckEndpoint => {
+            "check the endpoint name (`uniprov custom --endpoint NAME`; the ESP examples serve custom-data); a device that restarted or closed an idle session refuses too: retry"
+        }
+        Remedy::CheckSec2Patch => {
+            "the session keys disagree; retry, and check the device's sec_patch_ver with `uniprov version`"
+        }
+        Remedy::EnableProvisioning => {
+            "the device is provisioned already or its firmware has not enabled provisioning on this boot (network_prov_mgr_enable_provisioning(); `uniprov device --enable-provisioning`)"
+        }
+        Remedy::CheckOffer => "`uniprov version` shows what the device offers",
     }
 }
 
@@ -230,7 +276,7 @@ impl<'a> ErrorJson<'a> {
             class: error.class.name(),
             exit_code: exit_code(error.class),
             message: error_message(error),
-            hint: error.hint,
+            hint: error.remedy.map(hint),
         }
     }
 }
@@ -424,6 +470,18 @@ fn custom_json(reply: &CustomReply) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // The wording of the two remedies the library's client tests check by kind
+    // (`uniprov/tests/it/client_device.rs`): the commands a person runs next.
+    #[test]
+    fn hints_name_the_commands_to_run() {
+        assert!(hint(Remedy::ResetThenProvision).contains("ctrl reset"));
+        let state = hint(Remedy::CheckStateThenResetOrReprov);
+        assert!(
+            state.contains("ctrl reset") && state.contains("ctrl reprov"),
+            "{state}"
+        );
+    }
 
     #[test]
     fn every_error_class_has_its_documented_exit_code() {

@@ -13,7 +13,7 @@ use uniprov::client::{
 };
 use uniprov::core::messages::WifiScanEntry;
 
-use super::json::{error_message, ReportJson};
+use super::json::{error_message, hint, ReportJson};
 use super::pick;
 
 /// Progress display and interaction for one device.
@@ -133,7 +133,7 @@ pub fn print_early_error(command: &str, json: bool, error: &ClientError) {
 fn print_error(error: Option<&ErrorReport>) {
     if let Some(error) = error {
         eprintln!("error: {}", error_message(error));
-        if let Some(hint) = error.hint {
+        if let Some(hint) = error.remedy.map(hint) {
             eprintln!("hint: {hint}");
         }
     }

@@ -222,6 +222,41 @@ impl std::fmt::Display for MissingCredential {
     }
 }
 
+/// A known way to recover from an error, for the CLI to word (in terms of its commands and
+/// flags; the library names no flag).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remedy {
+    /// The first handshake step was refused: a device in backoff, or a wrong sec2 username
+    /// or security version.
+    RetryLaterOrCheckSec2User,
+    /// Check that the device is in provisioning mode and reachable.
+    CheckReachable,
+    /// Check the PoP / sec2 username and password and the security version.
+    CheckCredentials,
+    /// Reset the device's provisioning state (prov-ctrl reset), then provision again.
+    ResetThenProvision,
+    /// Wait the time the device gave, then retry with the right secret.
+    WaitBackoff,
+    /// Retry with a longer timeout, or reset a stuck device.
+    LongerTimeout,
+    /// The device's attempt failed: reset it (prov-ctrl reset), then provision again.
+    ResetFailedThenProvision,
+    /// The device is connected: restart provisioning (prov-ctrl reprov), then provision again.
+    ReprovThenProvision,
+    /// A connection attempt is running: wait for it to end.
+    WaitForAttempt,
+    /// Read the device's state, then reset (after a failure) or reprov (when connected).
+    CheckStateThenResetOrReprov,
+    /// Check the custom endpoint's name; a restarted device refuses too.
+    CheckEndpoint,
+    /// The session keys disagree: retry and check the device's sec2 patch version.
+    CheckSec2Patch,
+    /// The device has not enabled provisioning (provisioned already, or session-only).
+    EnableProvisioning,
+    /// Look at what the device offers (proto-ver).
+    CheckOffer,
+}
+
 /// The state of a device that refused a provisioning or control request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeviceState {
@@ -325,60 +360,43 @@ impl ClientError {
         }
     }
 
-    /// A one-line suggestion of how to recover, for people (not part of the message).
-    pub fn hint(&self) -> Option<&'static str> {
+    /// How to recover, when there is a known way (the CLI words it as a `hint:` line).
+    pub fn remedy(&self) -> Option<Remedy> {
         if let ClientError::HandshakeRejected { step: "first", .. } = self {
-            return Some(
-                "wait 30 s and retry; if it persists, check --sec2-username and --sec-ver (`uniprov version` shows what the device offers)",
-            );
+            return Some(Remedy::RetryLaterOrCheckSec2User);
         }
         match self.class() {
-            ErrorClass::Unreachable => Some(
-                "check that the device is in provisioning mode and reachable (--service_name, --transport)",
-            ),
-            ErrorClass::AuthFailed => Some(
-                "check --pop or --sec2_username/--sec2_pwd and --sec_ver; `uniprov version` shows what the device offers",
-            ),
-            ErrorClass::WifiAuth | ErrorClass::NetworkNotFound => Some(
-                "reset the device's provisioning state with `uniprov ctrl reset` (same connection options), then provision again",
-            ),
-            ErrorClass::Backoff => Some(
-                "wait the time given, then retry with the right PoP / password (each further failure doubles the wait, up to 30 s by default)",
-            ),
-            ErrorClass::Timeout => Some(
-                "retry with a larger --timeout; if the device is stuck, run `uniprov ctrl reset`",
-            ),
+            ErrorClass::Unreachable => Some(Remedy::CheckReachable),
+            ErrorClass::AuthFailed => Some(Remedy::CheckCredentials),
+            ErrorClass::WifiAuth | ErrorClass::NetworkNotFound => Some(Remedy::ResetThenProvision),
+            ErrorClass::Backoff => Some(Remedy::WaitBackoff),
+            ErrorClass::Timeout => Some(Remedy::LongerTimeout),
             ErrorClass::Other => match self {
-                ClientError::WrongState { state: DeviceState::Connected, .. } => Some(
-                    "restart provisioning with `uniprov ctrl reprov` (same connection options), then provision again",
-                ),
-                ClientError::WrongState { state: DeviceState::Connecting, .. } => Some(
-                    "wait for the attempt to end (`uniprov status`, same connection options); if it fails, `uniprov ctrl reset`",
-                ),
-                ClientError::WrongState { state: DeviceState::Failed, .. } => {
-                    Some("run `uniprov ctrl reset` (same connection options), then provision again")
-                }
+                ClientError::WrongState {
+                    state: DeviceState::Connected,
+                    ..
+                } => Some(Remedy::ReprovThenProvision),
+                ClientError::WrongState {
+                    state: DeviceState::Connecting,
+                    ..
+                } => Some(Remedy::WaitForAttempt),
+                ClientError::WrongState {
+                    state: DeviceState::Failed,
+                    ..
+                } => Some(Remedy::ResetFailedThenProvision),
                 // The flow replaces these with `WrongState` once a status request tells the
-                // state; without one, name the command for each state.
+                // state; without one, the remedy depends on the state.
                 ClientError::Refused {
                     operation: "apply" | "apply thread dataset" | "reset" | "reprov",
                     ..
-                } => Some(
-                    "`uniprov status` tells the device's state: after a failed attempt run `uniprov ctrl reset`, when connected `uniprov ctrl reprov`, then provision again",
-                ),
-                ClientError::NoAnswer { .. } => Some(
-                    "check the endpoint name (`uniprov custom --endpoint NAME`; the ESP examples serve custom-data); a device that restarted or closed an idle session refuses too: retry",
-                ),
-                ClientError::Crypto { .. } => Some(
-                    "the session keys disagree; retry, and check the device's sec_patch_ver with `uniprov version`",
-                ),
+                } => Some(Remedy::CheckStateThenResetOrReprov),
+                ClientError::NoAnswer { .. } => Some(Remedy::CheckEndpoint),
+                ClientError::Crypto { .. } => Some(Remedy::CheckSec2Patch),
                 _ => None,
             },
             ErrorClass::NotOffered => match self {
-                ClientError::ProvisioningNotOffered(_) => Some(
-                    "the device is provisioned already or its firmware has not enabled provisioning on this boot (network_prov_mgr_enable_provisioning(); `uniprov device --enable-provisioning`)",
-                ),
-                _ => Some("`uniprov version` shows what the device offers"),
+                ClientError::ProvisioningNotOffered(_) => Some(Remedy::EnableProvisioning),
+                _ => Some(Remedy::CheckOffer),
             },
             ErrorClass::Usage => None,
         }

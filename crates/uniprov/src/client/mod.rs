@@ -32,7 +32,7 @@ mod session;
 
 pub use connect::open;
 pub use device::{remote_info, Provisioned, RemoteDevice, VERSION_PROBE};
-pub use error::{ClientError, DeviceState, ErrorClass, MissingCredential};
+pub use error::{ClientError, DeviceState, ErrorClass, MissingCredential, Remedy};
 pub use negotiate::{
     negotiate, ChoiceSource, Negotiated, SecurityLevel, SecurityOffer, SecurityRequest,
     SecuritySummary, Warning,

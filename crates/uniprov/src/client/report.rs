@@ -7,7 +7,7 @@ use std::time::Duration;
 use uniprov_core::proto_ver::{Capabilities, Capability, VersionInfo};
 use uniprov_core::security::SecVer;
 
-use super::error::{ClientError, ErrorClass, MissingCredential};
+use super::error::{ClientError, ErrorClass, MissingCredential, Remedy};
 use super::flow::Outcome;
 use super::negotiate::{SecuritySummary, Warning};
 use super::SecurityOffer;
@@ -163,8 +163,8 @@ pub struct ErrorReport {
     pub class: ErrorClass,
     /// The message.
     pub message: String,
-    /// How to recover, when there is a known way.
-    pub hint: Option<&'static str>,
+    /// How to recover, when there is a known way (the CLI words it).
+    pub remedy: Option<Remedy>,
     /// The credential that was missing, when that was the failure (the CLI words it as the
     /// flag that gives it).
     pub missing_credential: Option<MissingCredential>,
@@ -175,7 +175,7 @@ impl From<&ClientError> for ErrorReport {
         ErrorReport {
             class: error.class(),
             message: error_chain(error),
-            hint: error.hint(),
+            remedy: error.remedy(),
             missing_credential: match error {
                 ClientError::MissingCredential(missing) => Some(*missing),
                 _ => None,
