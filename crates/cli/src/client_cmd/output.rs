@@ -85,7 +85,12 @@ impl Hooks for Console {
 
     fn warning(&mut self, warning: &Warning) {
         if !self.json {
-            self.suspend(|| eprintln!("warning: {warning}"));
+            // The library's text names no flag; the way to insist is the CLI's.
+            let insist = match warning {
+                Warning::Downgrade { .. } => " (pass --sec_ver to insist)",
+                _ => "",
+            };
+            self.suspend(|| eprintln!("warning: {warning}{insist}"));
         }
     }
 

@@ -133,7 +133,8 @@ pub enum Warning {
         /// What is used.
         chosen: SecurityLevel,
     },
-    /// `--sec_ver` differs from the scheme the device advertises; the explicit choice is used.
+    /// An explicit security version differs from the scheme the device advertises; the explicit
+    /// choice is used.
     Overridden {
         /// The explicit choice.
         requested: SecVer,
@@ -152,7 +153,7 @@ impl fmt::Display for Warning {
         match self {
             Warning::Downgrade { expected, chosen } => write!(
                 f,
-                "security downgrade: expected {expected} but the device offers {chosen}; proto-ver is unauthenticated, so make sure this device is the one you meant (pass --sec_ver to insist)"
+                "security downgrade: expected {expected} but the device offers {chosen}; proto-ver is unauthenticated, so make sure this device is the one you meant"
             ),
             Warning::Overridden { requested, advertised } => write!(
                 f,
