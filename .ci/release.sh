@@ -42,6 +42,14 @@ if [ -n "$need" ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq && apt-get install -y -qq --no-install-recommends $need >/dev/null
 fi
+# The packages register qemu-user with binfmt_misc when they are installed; a machine that
+# rebooted without systemd (a container, a CI VM restored from a snapshot) keeps the packages
+# but loses the registrations, and mmdebstrap then cannot run foreign maintainer scripts.
+if [ ! -e /proc/sys/fs/binfmt_misc/register ]; then
+  mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc 2>/dev/null || true
+fi
+for q in qemu-aarch64 qemu-arm; do update-binfmts --enable "$q" 2>/dev/null || true; done
+for a in arm64 armhf; do arch-test "$a" >/dev/null || echo "warning: $a binaries do not run here (binfmt_misc); the emulated tests will fail"; done
 
 # The Debian roots of the emulated tests are made (mmdebstrap, maintainer scripts under
 # qemu-user: mostly one core) while the cross builds run.
