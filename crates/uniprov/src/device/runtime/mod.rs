@@ -45,6 +45,7 @@ pub(crate) mod clock;
 mod error;
 mod handle;
 mod idle;
+mod start;
 mod version;
 mod worker;
 
