@@ -14,6 +14,7 @@ mod logging;
 #[cfg(target_os = "linux")]
 mod radio_args;
 mod sec_ver_arg;
+mod web_cmd;
 
 use std::process::ExitCode;
 
@@ -46,6 +47,8 @@ enum Command {
     Client(client_cmd::ClientCommand),
     /// Run this machine as a provisionable device (like an ESP32 with wifi_prov_mgr).
     Device(device_cmd::DeviceArgs),
+    /// Serve the browser provisioning page on this machine (Web Bluetooth / Web Serial).
+    Web(web_cmd::WebArgs),
 }
 
 /// `error: <cause>` (each cause of the chain once) and, when known, `hint: <what to do>`.
@@ -91,6 +94,10 @@ async fn main() -> ExitCode {
                 }
             }
         }
+        Some(Command::Web(args)) => web_cmd::run(args).await.unwrap_or_else(|err| {
+            print_error(&err);
+            ExitCode::FAILURE
+        }),
         Some(Command::Client(command)) => ExitCode::from(client_cmd::run(command, cli.json).await),
         // Bare `uniprov`: usage, rather than provisioning esp_prov's default 192.168.4.1.
         None if std::env::args_os().len() <= 1 => {

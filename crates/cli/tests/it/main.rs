@@ -23,3 +23,4 @@ mod first_hour;
 mod hostile;
 mod no_secret_leaks;
 mod sec2_salt;
+mod web_cmd;

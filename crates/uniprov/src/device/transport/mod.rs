@@ -22,6 +22,7 @@ mod http_sessions;
 mod open;
 pub mod peer;
 pub mod session_id;
+mod site_server;
 pub mod static_site;
 
 use std::time::Duration;
@@ -31,6 +32,7 @@ pub use http::{HttpConfig, HttpConnection, HttpTransport, Refused};
 pub(crate) use open::OpenContext;
 pub use open::{ConsoleIo, OpenError, TransportSpec};
 pub use peer::{Origin, Peer};
+pub use site_server::serve_site;
 pub use static_site::{SiteError, SiteLimits, StaticSite};
 
 /// A transport session, namespaced per transport (see [`session_id`]) so ids of different
