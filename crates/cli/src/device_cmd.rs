@@ -310,9 +310,27 @@ pub async fn run(args: DeviceArgs) -> anyhow::Result<ExitCode> {
 /// `--softap`: scan, hotspot, serve; the hotspot goes down however serving ends.
 #[cfg(all(target_os = "linux", feature = "networkmanager"))]
 async fn run_softap(options: &Options, secret: security::Configured) -> anyhow::Result<ExitCode> {
-    let softap = softap::open(&options.radio, &options.output.service_name).await?;
+    use uniprov::device::network::captive_dns::CAPTIVE_DNS_ADDRESS;
+    let captive = options.transports.captive_portal()?.is_some();
+    let dns_address = captive.then_some(CAPTIVE_DNS_ADDRESS);
+    let softap = softap::open(&options.radio, &options.output.service_name, dns_address).await?;
+    let (stop_dns, dns_stopped) = tokio::sync::oneshot::channel();
+    let dns = match captive {
+        true => match softap::captive_dns(dns_stopped).await {
+            Ok(task) => Some(task),
+            Err(e) => {
+                softap.stop_hotspot().await;
+                return Err(e);
+            }
+        },
+        false => None,
+    };
     let backend: Arc<dyn NetworkBackend> = softap.clone();
     let served = serve(options, secret, backend).await;
+    drop(stop_dns);
+    if let Some(task) = dns {
+        let _ = task.await;
+    }
     softap.stop_hotspot().await;
     served
 }

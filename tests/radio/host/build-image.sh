@@ -17,7 +17,7 @@ I=$C/image; W=$C/work
 log() { echo "[radio-build +${SECONDS}s] $*"; }
 
 GUEST_PKGS="systemd-sysv udev dbus kmod iproute2 iw rfkill wireless-regdb hostapd wpasupplicant \
-network-manager dnsmasq-base udhcpc bluez bluez-test-tools procps iputils-ping"
+network-manager dnsmasq-base udhcpc bluez bluez-test-tools procps iputils-ping curl"
 HOST_PKGS="qemu-system-x86 mmdebstrap busybox-static cpio e2fsprogs kmod"
 
 export DEBIAN_FRONTEND=noninteractive

@@ -14,7 +14,7 @@ use uniprov::core::security::SecVer;
 use uniprov::device::manager::{AutoStop, Mode};
 use uniprov::device::runtime::{AuthLimits, ConsoleIo, OnStoredCredentials, TransportSpec};
 use uniprov::device::storage;
-use uniprov::device::transport::{ConsoleConfig, HttpConfig, StaticSite};
+use uniprov::device::transport::{CaptivePortal, ConsoleConfig, HttpConfig, StaticSite};
 
 use super::softap::SoftApArgs;
 use super::web_page::{self, WebPageArgs};
@@ -239,6 +239,7 @@ impl TransportOptions {
                     listen: self.listen,
                     max_connections: self.max_connections,
                     site: self.site()?,
+                    captive: self.captive_portal()?,
                     ..HttpConfig::default()
                 }),
                 TransportArg::Console => match &self.serial {
@@ -274,6 +275,16 @@ impl TransportOptions {
         let (site, source) = web_page::load(self.web.web_root.as_deref())?;
         web_page::announce(&site, &source);
         Ok(Some(Arc::new(site)))
+    }
+
+    /// The captive portal (`--softap` with the page on): the phones' connectivity checks are
+    /// redirected to the page at the hotspot address.
+    pub(super) fn captive_portal(&self) -> anyhow::Result<Option<CaptivePortal>> {
+        if !self.softap || !self.web.enabled(self.softap)? {
+            return Ok(None);
+        }
+        let address = uniprov::device::network::softap::DEFAULT_ADDRESS;
+        Ok(Some(CaptivePortal::new(address.into(), self.listen.port())))
     }
 
     /// Refuses a page asked for explicitly without the HTTP transport that would serve it.

@@ -81,11 +81,13 @@ fn uses_networkmanager(_radio: RadioArg) -> bool {
     false
 }
 
-/// Opens the station backend behind a running hotspot: scan, then hotspot.
+/// Opens the station backend behind a running hotspot: scan, then hotspot (with the captive
+/// portal's DNS address when `captive_dns`).
 #[cfg(all(target_os = "linux", feature = "networkmanager"))]
 pub(super) async fn open(
     radio: &RadioOptions,
     service_name: &str,
+    captive_dns: Option<std::net::Ipv4Addr>,
 ) -> anyhow::Result<std::sync::Arc<uniprov::device::network::networkmanager::SoftAp>> {
     use uniprov::core::Secret;
     use uniprov::device::network::networkmanager::hotspot::HotspotConfig;
@@ -108,6 +110,7 @@ pub(super) async fn open(
     let mut hotspot = HotspotConfig::new(iface.clone(), service_name);
     hotspot.key = s.service_key.as_ref().map(|k| Secret::new(k.0.clone()));
     hotspot.channel = s.softap_channel;
+    hotspot.captive_dns = captive_dns;
     let softap = SoftAp::open_with(NmConfig::new(station), hotspot, made)
         .await
         .with_context(|| format!("starting the SoftAP hotspot {service_name:?} on {iface}"))?;
@@ -154,6 +157,23 @@ fn ap_interface(
             (station.to_owned(), None)
         }
     }
+}
+
+/// The captive portal's DNS responder on the hotspot (`network::captive_dns`), until `stop`.
+#[cfg(all(target_os = "linux", feature = "networkmanager"))]
+pub(super) async fn captive_dns(
+    stop: tokio::sync::oneshot::Receiver<()>,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    use uniprov::device::network::captive_dns::{bind, serve, CAPTIVE_DNS_ADDRESS};
+    use uniprov::device::network::softap::DEFAULT_ADDRESS;
+    let listen = std::net::SocketAddr::from((CAPTIVE_DNS_ADDRESS, 53));
+    let socket = bind(listen)
+        .await
+        .with_context(|| format!("the captive portal's DNS on {listen}"))?;
+    tracing::info!(%listen, answer = %DEFAULT_ADDRESS, "captive portal DNS: every name is this device");
+    Ok(tokio::spawn(serve(socket, DEFAULT_ADDRESS, async move {
+        let _ = stop.await;
+    })))
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use crate::fake_manager::{drain, spawn_echo_manager, Seen};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot};
-use uniprov::device::transport::{HttpConfig, HttpTransport, StaticSite};
+use uniprov::device::transport::{CaptivePortal, HttpConfig, HttpTransport, StaticSite};
 
 struct Server {
     addr: SocketAddr,
@@ -219,4 +219,67 @@ async fn without_a_site_get_stays_405_and_closes() {
     let mut rest = Vec::new();
     let _ = stream.read_to_end(&mut rest).await;
     assert!(rest.is_empty());
+}
+
+fn captive() -> HttpConfig {
+    HttpConfig {
+        site: Some(site()),
+        captive: Some(CaptivePortal::new([192, 168, 4, 1].into(), 80)),
+        ..HttpConfig::default()
+    }
+}
+
+async fn get_from(stream: &mut TcpStream, host: &str, path: &str) -> (String, Vec<u8>) {
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("send");
+    read_response(stream, false).await
+}
+
+#[tokio::test]
+async fn captive_portal_redirects_the_phones_checks_to_the_page() {
+    let mut server = start(captive()).await;
+    let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+    for (host, path) in [
+        ("connectivitycheck.gstatic.com", "/generate_204"),
+        ("captive.apple.com", "/hotspot-detect.html"),
+        ("www.msftconnecttest.com", "/connecttest.txt"),
+        ("nmcheck.gnome.org", "/check_network_status.txt"),
+        ("connectivity-check.ubuntu.com", "/"),
+        ("192.168.4.1", "/generate_204"),
+    ] {
+        let (head, body) = get_from(&mut stream, host, path).await;
+        assert!(
+            head.starts_with("HTTP/1.1 302 Found\r\n"),
+            "{host}{path}: {head}"
+        );
+        assert_eq!(header(&head, "Location"), Some("http://192.168.4.1/"));
+        assert!(String::from_utf8_lossy(&body).contains("href=\"http://192.168.4.1/\""));
+    }
+    // The page itself, on the device's address.
+    let (head, body) = get_from(&mut stream, "192.168.4.1", "/").await;
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+    assert_eq!(body, b"<!doctype html><title>uniprov</title>");
+    // POST is never redirected, whatever the Host.
+    let request =
+        b"POST /proto-ver HTTP/1.1\r\nHost: captive.apple.com\r\nContent-Length: 2\r\n\r\nhi";
+    stream.write_all(request).await.expect("send");
+    let (head, body) = read_response(&mut stream, false).await;
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+    assert_eq!(body, b"hi");
+    assert_eq!(drain(&mut server.seen).len(), 2, "opened + one request");
+}
+
+#[tokio::test]
+async fn without_a_site_the_captive_portal_redirects_nothing() {
+    let config = HttpConfig {
+        captive: Some(CaptivePortal::new([192, 168, 4, 1].into(), 80)),
+        ..HttpConfig::default()
+    };
+    let server = start(config).await;
+    let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+    let (head, _) = get_from(&mut stream, "captive.apple.com", "/hotspot-detect.html").await;
+    assert!(
+        head.starts_with("HTTP/1.1 405 Method Not Allowed\r\n"),
+        "{head}"
+    );
 }

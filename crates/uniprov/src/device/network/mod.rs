@@ -41,6 +41,7 @@ use uniprov_core::messages::{
 use uniprov_core::Secret;
 
 pub mod authmode;
+pub mod captive_dns;
 /// Thread operational datasets (in the core: [`uniprov_core::dataset`]).
 pub use uniprov_core::dataset;
 #[cfg(target_os = "linux")]

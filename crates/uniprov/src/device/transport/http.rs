@@ -5,7 +5,8 @@
 //! * only `POST` (anything else: `405 Method Not Allowed`, then the connection closes), unless
 //!   a [`StaticSite`] is configured ([`HttpConfig::site`]): then `GET` and `HEAD` are answered
 //!   from the site (`static_site.rs`: the page, or `404`) on a kept-alive connection, and only
-//!   other methods get the `405`. `POST` is handled the same with or without a site, so ESP
+//!   other methods get the `405`. With a [`CaptivePortal`] ([`HttpConfig::captive`]) too, the
+//!   phones' connectivity checks are redirected to the page (`captive.rs`). `POST` is handled the same with or without a site, so ESP
 //!   clients (esp_prov, the phone apps) never notice the page;
 //! * `Content-Length` is required and must be `1..=max_body` (ESP-IDF: 4096). A request with a
 //!   missing, zero or oversized length, or with `Transfer-Encoding`, is **refused without
@@ -69,6 +70,7 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
+use super::captive::CaptivePortal;
 use super::http_io::{Activity, DeadlineIo};
 use super::http_sessions::SessionTable;
 use super::open::{stopped, OpenContext, OpenError, Opened};
@@ -100,6 +102,10 @@ pub struct HttpConfig {
     /// Files served on `GET` / `HEAD` (the browser provisioning page); `None`, the default:
     /// every method but `POST` is a `405`, as on ESP-IDF.
     pub site: Option<Arc<StaticSite>>,
+    /// With a [`site`](Self::site): answer the phones' connectivity checks (and any `GET` for
+    /// another host) with a redirect to the page (`captive.rs`). `None`, the default: no
+    /// redirects.
+    pub captive: Option<CaptivePortal>,
 }
 
 impl Default for HttpConfig {
@@ -114,6 +120,7 @@ impl Default for HttpConfig {
             max_tracked_sessions: 16,
             max_header_bytes: 8192,
             site: None,
+            captive: None,
         }
     }
 }
@@ -380,11 +387,16 @@ impl HttpConnection {
     /// The answer to a request that is not a `POST`: the site's file for `GET` / `HEAD` when
     /// a site is configured, else `405` (and the connection closes).
     fn not_a_post<B>(&self, request: &Request<B>) -> Response<Full<Bytes>> {
-        let site = self.transport.shared.config.site.as_deref();
+        let config = &self.transport.shared.config;
         let method = request.method();
-        match site {
+        match config.site.as_deref() {
             Some(site) if method == Method::GET || method == Method::HEAD => {
                 let path = request.uri().path();
+                let host = host_of(request);
+                if let Some(portal) = config.captive.as_ref().filter(|p| p.redirects(host, path)) {
+                    tracing::debug!(%method, host, path, "connectivity check: redirected to the page");
+                    return portal.redirect();
+                }
                 let response = site.respond(path);
                 tracing::debug!(%method, path, status = response.status().as_u16(), "page");
                 response
@@ -440,6 +452,14 @@ impl hyper::service::Service<Request<Incoming>> for HttpConnection {
     fn call(&self, request: Request<Incoming>) -> Self::Future {
         let this = self.clone();
         Box::pin(async move { this.handle(request).await })
+    }
+}
+
+/// The request's host: the `Host` header, else the authority of an absolute request target.
+fn host_of<B>(request: &Request<B>) -> Option<&str> {
+    match request.headers().get(hyper::header::HOST) {
+        Some(value) => value.to_str().ok(),
+        None => request.uri().authority().map(|a| a.as_str()),
     }
 }
 

@@ -14,6 +14,7 @@
 
 #[cfg(all(target_os = "linux", feature = "ble"))]
 pub mod ble;
+pub mod captive;
 pub mod console;
 mod console_codec;
 pub mod http;
@@ -27,6 +28,7 @@ pub mod static_site;
 
 use std::time::Duration;
 
+pub use captive::CaptivePortal;
 pub use console::{ConsoleConfig, ConsoleTransport};
 pub use http::{HttpConfig, HttpConnection, HttpTransport, Refused};
 pub(crate) use open::OpenContext;
