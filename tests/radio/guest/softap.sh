@@ -16,6 +16,12 @@
 #   for the station attempt (the phone loses the link, so the client's result is not checked);
 #   the device connects and ends.
 # Both: no stray NetworkManager profiles, no key or passphrase in the device log.
+# Captive portal (phase 1; the page is on by default with --softap): the phone's DHCP lease names
+#   the device's DNS responder (192.168.4.2, the hotspot's second address) as its DNS server; any
+#   name resolves to 192.168.4.1 there; curl of the Android, iOS, Windows and Linux
+#   connectivity-check URLs (their hosts resolved through that DNS) gets 302 to
+#   http://192.168.4.1/, and following it gives the provisioning page (HTML). Phase 2 checks the
+#   redirect once more on the open one-interface hotspot.
 # needs: device
 . /mnt/host/lib.sh
 KEY=softap-key-1; NAME=PROV_radio; HOT=192.168.4.1
@@ -52,6 +58,37 @@ device_ended() { local pid; pid=$(cat /run/softap-device.pid)
   wait_for "$1" sh -c "! kill -0 $pid" || return 1
   wait "$pid"; DEVICE_RC=$?; rm -f /run/softap-device.pid; return 0; }
 no_hotspot_left() { ! nmcli -t -f NAME con show | grep -q uniprov-hotspot; }
+CAPTIVE_DNS=192.168.4.2
+# dns_a NAME SERVER: the address of the first A answer SERVER gives for NAME (a query made by
+# hand over bash's /dev/udp: id 0x1234, RD, one question, type A, class IN; the A record is last)
+dns_a() { local q='\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00' l
+  local IFS=.; for l in $1; do q+=$(printf '\\x%02x' ${#l})$l; done; unset IFS
+  q+='\x00\x00\x01\x00\x01'
+  exec 3<>"/dev/udp/$2/53" || return 1
+  printf "$q" >&3
+  timeout 5 dd bs=512 count=1 <&3 2>/dev/null | od -An -tu1 -v | tr -s ' \n' ' ' \
+    | awk '{ if (NF >= 16 && $7 + $8 > 0) print $(NF-3) "." $(NF-2) "." $(NF-1) "." $NF }'
+  exec 3<&-
+}
+# phone_dns: the DNS servers of the phone's DHCP lease (udhcpc's $dns; the address stays)
+phone_dns() {
+  printf '#!/bin/sh\ncase "$1" in bound|renew) echo "$dns" > /tmp/phone-dns;; esac\nexit 0\n' > /tmp/dns.sh
+  chmod +x /tmp/dns.sh; rm -f /tmp/phone-dns
+  udhcpc -i wlan2 -n -q -t 10 -s /tmp/dns.sh >> "$LOG/phone-udhcpc.log" 2>&1 && cat /tmp/phone-dns
+}
+# captive_check URL: URL's host resolved through the captive DNS, then curl: 302 to the page
+captive_check() { local url=$1 host ip out
+  host=${url#http://}; host=${host%%/*}
+  ip=$(dns_a "$host" "$CAPTIVE_DNS")
+  [ "$ip" = "$HOT" ] || { echo "    $host resolved to '$ip'"; return 1; }
+  out=$(curl -s -m 10 -o /dev/null -w '%{http_code} %{redirect_url}' --resolve "$host:80:$ip" "$url")
+  echo "    $url -> $out"
+  [ "$out" = "302 http://$HOT/" ]
+}
+CHECK_URLS="http://connectivitycheck.gstatic.com/generate_204 http://clients3.google.com/generate_204
+  http://captive.apple.com/hotspot-detect.html http://www.msftconnecttest.com/connecttest.txt
+  http://www.msftncsi.com/ncsi.txt http://nmcheck.gnome.org/check_network_status.txt
+  http://connectivity-check.ubuntu.com/ http://detectportal.firefox.com/success.txt"
 
 echo "== phase 1: two interfaces (uap0 made by the device beside wlan1), WPA2 hotspot"
 t=$(now)
@@ -68,6 +105,21 @@ check "the phone joins the WPA2 hotspot and gets a lease from NetworkManager" ph
 echo "T phone join + lease $(since "$t")s ($(ipv4 wlan2))"
 check "scan through the hotspot lists the lab AP (from the scan before the hotspot)" client scan
 grep -q "$SSID" /tmp/client.out || fail "scan result has $SSID"
+echo "== captive portal"
+check "the captive DNS listens on $CAPTIVE_DNS:53" sh -c "ss -lun | grep -q '$CAPTIVE_DNS:53 '"
+dns=$(phone_dns); echo "   phone's DHCP DNS servers: [$dns]"
+check "the phone's lease names the device's DNS responder" test "$dns" = "$CAPTIVE_DNS"
+echo "   device's resolv.conf: $(grep nameserver /etc/resolv.conf 2>/dev/null | tr '\n' ' ')"
+for name in connectivitycheck.gstatic.com example.org a.b.c.d.e; do
+  check "DNS: $name -> $HOT" test "$(dns_a $name $CAPTIVE_DNS)" = "$HOT"
+done
+check "DNS: NetworkManager's dnsmasq still answers on $HOT (its DHCP and DNS untouched)" sh -c "ss -lun | grep -q '$HOT:53 '"
+for url in $CHECK_URLS; do check "connectivity check $url redirected to the page" captive_check "$url"; done
+curl -s -m 10 -L -D /tmp/page.head -o /tmp/page.html --resolve "captive.apple.com:80:$HOT" http://captive.apple.com/hotspot-detect.html
+echo "   page: $(head -c 300 /tmp/page.html | tr '\n' ' ')"
+check "following the redirect gives the provisioning page: 200, text/html" sh -c "grep -q '^HTTP/1.1 200' /tmp/page.head && grep -qi '^content-type: text/html' /tmp/page.head"
+check "the page is HTML with the strict CSP" sh -c "grep -qi '<!doctype html' /tmp/page.html && grep -qi \"^content-security-policy: .*wasm-unsafe-eval\" /tmp/page.head"
+check "the page is the one GET http://$HOT/ serves" sh -c "curl -s -m 10 http://$HOT/ | cmp -s - /tmp/page.html"
 t=$(now); client provision --ssid "$SSID" --passphrase wrong-passphrase-1; rc=$?
 check "wrong passphrase: exit status 5 (the hotspot stayed up)" test $rc = 5
 echo "T wrong passphrase $(since "$t")s"
@@ -100,6 +152,7 @@ t=$(now)
 check "the phone joins the open hotspot" phone_join
 echo "T phone join + lease $(since "$t")s"
 check "scan through the one-interface hotspot lists the lab AP" client scan
+check "captive portal on the one-interface hotspot: Android's check redirected" captive_check http://connectivitycheck.gstatic.com/generate_204
 # in the background: its link goes away with the hotspot, so its result is not checked
 t=$(now); client provision --ssid "$SSID" --passphrase "$PSK" > /dev/null 2>&1 & client_pid=$!
 check "the device received the credentials" wait_for 30 grep -q 'stays up for one more status poll' "$LOG/device-one.log"

@@ -23,4 +23,5 @@ mod first_hour;
 mod hostile;
 mod no_secret_leaks;
 mod sec2_salt;
+mod web_browser;
 mod web_cmd;
