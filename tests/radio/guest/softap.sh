@@ -17,7 +17,8 @@
 #   the device connects and ends.
 # Both: no stray NetworkManager profiles, no key or passphrase in the device log.
 # Captive portal (phase 1; the page is on by default with --softap): the phone's DHCP lease names
-#   the device's DNS responder (192.168.4.2, the hotspot's second address) as its DNS server; any
+#   the device's DNS responder (192.168.4.2, the hotspot's second address) as its DNS server (a
+#   dnsmasq drop-in present only while the hotspot starts, gone afterwards); any
 #   name resolves to 192.168.4.1 there; curl of the Android, iOS, Windows and Linux
 #   connectivity-check URLs (their hosts resolved through that DNS) gets 302 to
 #   http://192.168.4.1/, and following it gives the provisioning page (HTML). Phase 2 checks the
@@ -107,6 +108,7 @@ check "scan through the hotspot lists the lab AP (from the scan before the hotsp
 grep -q "$SSID" /tmp/client.out || fail "scan result has $SSID"
 echo "== captive portal"
 check "the captive DNS listens on $CAPTIVE_DNS:53" sh -c "ss -lun | grep -q '$CAPTIVE_DNS:53 '"
+check "the dnsmasq drop-in was removed once the hotspot was up" sh -c '! ls /etc/NetworkManager/dnsmasq-shared.d/uniprov-* 2>/dev/null'
 dns=$(phone_dns); echo "   phone's DHCP DNS servers: [$dns]"
 check "the phone's lease names the device's DNS responder" test "$dns" = "$CAPTIVE_DNS"
 echo "   device's resolv.conf: $(grep nameserver /etc/resolv.conf 2>/dev/null | tr '\n' ' ')"

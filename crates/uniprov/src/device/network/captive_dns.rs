@@ -4,12 +4,15 @@
 //!
 //! Why a responder of our own, and where it listens: NetworkManager's `shared` mode starts a
 //! dnsmasq for the hotspot bound to the hotspot's *first* address, port 53, for DHCP and DNS,
-//! and hands its DHCP clients the profile's `ipv4.dns` servers when there are any (itself
-//! otherwise; `nm-dnsmasq-manager.c`). So the hotspot profile gets a second address
-//! ([`CAPTIVE_DNS_ADDRESS`], outside dnsmasq's DHCP range `.10`–`.254`) and names it as its
-//! DNS server (`networkmanager/hotspot.rs`); this responder listens there. Nothing global
-//! changes: no file in `/etc/NetworkManager/dnsmasq-shared.d/` (which every shared connection's
-//! dnsmasq would read), no firewall rule, and the address goes away with the hotspot.
+//! so 192.168.4.1:53 is taken. The hotspot profile gets a second address
+//! ([`CAPTIVE_DNS_ADDRESS`], outside dnsmasq's DHCP range `.10`–`.254`;
+//! `networkmanager/hotspot.rs`), this responder listens there, and dnsmasq's DHCP names it as
+//! the clients' DNS server through a one-line drop-in scoped to the hotspot's interface, present
+//! only while the hotspot activates (`networkmanager/dnsmasq_dns.rs`; NetworkManager 1.42
+//! refuses `ipv4.dns` on a shared profile). The usual recipe, `address=/#/192.168.4.1` in
+//! `/etc/NetworkManager/dnsmasq-shared.d/`, would apply to every shared connection's dnsmasq on
+//! the machine for as long as the file exists; a firewall redirect of port 53 is global state
+//! too.
 //!
 //! The responder ([`answer`]) is a pure function of the query bytes: standard queries
 //! (opcode 0) with one question get an authoritative answer: `A` (and `ANY`) in class `IN`:

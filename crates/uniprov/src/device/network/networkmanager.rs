@@ -21,6 +21,7 @@
 //! * [`SoftAp`] (`uniprov device --softap`) puts a hotspot named after the service name in front
 //!   of this backend: see its module.
 
+pub mod dnsmasq_dns;
 pub mod hotspot;
 pub mod mapping;
 mod settings;

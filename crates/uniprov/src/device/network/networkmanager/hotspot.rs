@@ -36,9 +36,10 @@ pub struct HotspotConfig {
     /// The 2.4 GHz channel; `None`: NetworkManager chooses. Radios that run AP and station
     /// at once on one channel only need the home network's channel here.
     pub channel: Option<u32>,
-    /// The captive portal's DNS responder (`network::captive_dns`): a second address of the
-    /// hotspot, announced by DHCP as the clients' DNS server. `None`: clients get
-    /// NetworkManager's dnsmasq as DNS server, as before.
+    /// The captive portal's DNS responder's address (`network::captive_dns`): added to the
+    /// hotspot's interface once it is up, and announced by DHCP as the clients' DNS server
+    /// (`dnsmasq_dns.rs`). `None`: clients get NetworkManager's dnsmasq as DNS server, as
+    /// before.
     pub captive_dns: Option<Ipv4Addr>,
 }
 
@@ -96,13 +97,9 @@ pub fn hotspot_profile(cfg: &HotspotConfig, uuid: &str) -> HashMap<&'static str,
     let mut ip4 = PropMap::new();
     ip4.insert("method".into(), var("shared".to_owned()));
     // The first address is dnsmasq's (DHCP and DNS, `--listen-address`) and the device's.
-    let mut addresses = vec![address_data(cfg.address, cfg.prefix)];
-    if let Some(dns) = cfg.captive_dns {
-        // dnsmasq announces the profile's DNS servers instead of itself
-        // (`--dhcp-option=option:dns-server`); `dns` is `au`, each address in network order.
-        addresses.push(address_data(dns, cfg.prefix));
-        ip4.insert("dns".into(), var(vec![u32::from_ne_bytes(dns.octets())]));
-    }
+    // The captive DNS address is not here: shared mode configures only the first address, and
+    // refuses `ipv4.dns` (dnsmasq_dns.rs adds both its way).
+    let addresses = vec![address_data(cfg.address, cfg.prefix)];
     ip4.insert("address-data".into(), var(addresses));
     let mut ip6 = PropMap::new();
     ip6.insert("method".into(), var("ignore".to_owned()));
@@ -181,25 +178,20 @@ mod tests {
         assert!(value_of(&mut fields, "address").is_some_and(|v| v.contains("192.168.4.1")));
         assert!(value_of(&mut fields, "prefix").is_some_and(|v| v.contains("24")));
         assert!(!s.contains_key("802-11-wireless-security"), "open network");
-        assert!(!s["ipv4"].contains_key("dns"), "dnsmasq is the DNS server");
         assert_eq!(data.0.as_iter().map(|i| i.count()), Some(1));
     }
 
     #[test]
-    fn a_captive_dns_is_a_second_address_and_the_announced_dns_server() {
+    fn the_captive_dns_address_is_not_in_the_profile() {
         let mut cfg = HotspotConfig::new("uap0", "PROV_abc");
         cfg.captive_dns = Some(Ipv4Addr::new(192, 168, 4, 2));
         let s = hotspot_profile(&cfg, "u");
         let data = format!("{:?}", s["ipv4"]["address-data"]);
-        let first = data.find("192.168.4.1").expect("the device's address");
-        let second = data.find("192.168.4.2").expect("the DNS address");
         assert!(
-            first < second,
-            "dnsmasq listens on the first address: {data}"
+            data.contains("192.168.4.1") && !data.contains("192.168.4.2"),
+            "{data}"
         );
-        // 192.168.4.2 in network byte order, read as a native u32.
-        let dns = prop_cast::<Vec<u32>>(&s["ipv4"], "dns").expect("ipv4.dns");
-        assert_eq!(dns, &vec![u32::from_ne_bytes([192, 168, 4, 2])]);
+        assert!(!s["ipv4"].contains_key("dns"), "refused with method=shared");
     }
 
     #[test]

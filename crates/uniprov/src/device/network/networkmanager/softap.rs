@@ -45,6 +45,7 @@ use tokio::sync::{broadcast, Mutex};
 use tracing::{debug, info, warn};
 use uniprov_core::messages::{WifiCredentials, WifiScanEntry, WifiScanParams};
 
+use super::dnsmasq_dns::{add_address, remove_address, DnsDropIn, SHARED_DNSMASQ_DIR};
 use super::hotspot::{hotspot_profile, HotspotConfig};
 use super::settings::var;
 use super::{err, mapping, NetworkManager, NmConfig, CONNECTION, DEVICE, NM, NM_PATH};
@@ -234,6 +235,23 @@ impl Inner {
         let mut seed = [0u8; 16];
         rand::rngs::OsRng.fill_bytes(&mut seed);
         let settings = hotspot_profile(&self.cfg, &mapping::uuid_v4(seed));
+        // Held until the activation ended: dnsmasq reads it as NetworkManager starts it.
+        let _dns_dropin = self.cfg.captive_dns.and_then(|dns| {
+            let dir = std::path::Path::new(SHARED_DNSMASQ_DIR);
+            match DnsDropIn::write(dir, &self.cfg.iface, dns) {
+                Ok(dropin) => Some(dropin),
+                Err(error) => {
+                    warn!(
+                        %error,
+                        dir = SHARED_DNSMASQ_DIR,
+                        "cannot point the hotspot's DHCP clients at the captive portal's DNS: \
+                         phones will not open the page by themselves (browse to http://{}/)",
+                        self.cfg.address
+                    );
+                    None
+                }
+            }
+        });
         let mut options = PropMap::new();
         options.insert("persist".into(), var("volatile".to_owned()));
         options.insert("bind-activation".into(), var("dbus-client".to_owned()));
@@ -251,6 +269,11 @@ impl Inner {
         if let Err(e) = self.await_activated(&running.active).await {
             self.remove(&running).await;
             return Err(e);
+        }
+        if let Some(dns) = self.cfg.captive_dns {
+            if let Err(error) = add_address(&self.cfg.iface, dns).await {
+                warn!(%error, "cannot add the captive portal's DNS address");
+            }
         }
         info!(
             ssid = %self.cfg.ssid,
@@ -293,8 +316,14 @@ impl Inner {
         info!(ssid = %self.cfg.ssid, "SoftAP hotspot down");
     }
 
-    /// Deactivates and deletes the hotspot profile (each step may find it gone already).
+    /// Deactivates and deletes the hotspot profile (each step may find it gone already), and
+    /// takes the captive DNS address off the interface.
     async fn remove(&self, running: &Running) {
+        if let Some(dns) = self.cfg.captive_dns {
+            if let Err(error) = remove_address(&self.cfg.iface, dns).await {
+                debug!(%error, "captive DNS address already gone");
+            }
+        }
         let nm = &self.station.inner;
         let r: Result<(), _> = nm
             .proxy(NM_PATH)
