@@ -4,9 +4,9 @@
 //!
 //! Why a responder of our own, and where it listens: NetworkManager's `shared` mode starts a
 //! dnsmasq for the hotspot bound to the hotspot's *first* address, port 53, for DHCP and DNS,
-//! so 192.168.4.1:53 is taken. The hotspot profile gets a second address
-//! ([`CAPTIVE_DNS_ADDRESS`], outside dnsmasq's DHCP range `.10`–`.254`;
-//! `networkmanager/hotspot.rs`), this responder listens there, and dnsmasq's DHCP names it as
+//! so 192.168.4.1:53 is taken. The hotspot's interface gets a second address
+//! ([`CAPTIVE_DNS_ADDRESS`], outside dnsmasq's DHCP range `.10`–`.254`, added once the hotspot
+//! is up: `networkmanager/dnsmasq_dns.rs`), this responder listens there, and dnsmasq's DHCP names it as
 //! the clients' DNS server through a one-line drop-in scoped to the hotspot's interface, present
 //! only while the hotspot activates (`networkmanager/dnsmasq_dns.rs`; NetworkManager 1.42
 //! refuses `ipv4.dns` on a shared profile). The usual recipe, `address=/#/192.168.4.1` in
