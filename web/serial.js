@@ -21,6 +21,9 @@ const RESPONSE_TIMEOUT_MS = 30000;
 /** The most output kept while waiting for one prompt (the CLI's `max_output`). */
 const MAX_OUTPUT = 1 << 20;
 
+/** Web Serial's read errors after which the port gives a new stream (the others are fatal). */
+const RECOVERABLE_READ_ERRORS = new Set(["BufferOverrunError", "BreakError", "FramingError", "ParityError"]);
+
 /** Where `needle` starts in `haystack` at or after `from`, or -1. */
 function indexOf(haystack, needle, from) {
   const last = haystack.length - needle.length;
@@ -199,29 +202,33 @@ class SerialConsole {
   }
 
   async _readLoop() {
-    try {
-      while (!this._closing && this._port.readable) {
-        this._reader = this._port.readable.getReader();
-        try {
-          for (;;) {
-            const { value, done } = await this._reader.read();
-            if (done) break;
-            if (value) this._output.push(value);
-          }
-        } finally {
-          this._reader.releaseLock();
-          this._reader = null;
-        }
-      }
-      this._output.end(this._closing ? "closed" : null);
-    } catch (error) {
-      // A fatal read error (device unplugged) ends the port; a recoverable one (framing,
-      // parity, buffer overrun) leaves `readable` set and the loop takes a new reader.
-      if (!this._closing && this._port.readable) {
-        this._reading = this._readLoop();
+    for (;;) {
+      const readable = this._port.readable;
+      if (this._closing || !readable) {
+        this._output.end(this._closing ? "closed" : "the port is gone");
         return;
       }
-      this._output.end(describe(error));
+      this._reader = readable.getReader();
+      try {
+        for (;;) {
+          const { value, done } = await this._reader.read();
+          if (done) {
+            // Only a cancel or a closed port ends the stream.
+            this._output.end(this._closing ? "closed" : "the port closed");
+            return;
+          }
+          if (value) this._output.push(value);
+        }
+      } catch (error) {
+        // A line error (framing, parity, break, overrun) errors this stream only: the port
+        // gives a new one. Anything else (the device was unplugged) ends the port.
+        if (!this._closing && RECOVERABLE_READ_ERRORS.has(error?.name)) continue;
+        this._output.end(describe(error));
+        return;
+      } finally {
+        this._reader.releaseLock();
+        this._reader = null;
+      }
     }
   }
 
