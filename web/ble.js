@@ -316,7 +316,7 @@ class BleTransport {
         throw { kind: "protocol", message: "discover() must come before exchange()" };
       }
       const characteristic = this._characteristics.get(String(uuid).toLowerCase());
-      if (!characteristic) throw { kind: "no_endpoint", message: `the device has no characteristic ${uuid}` };
+      if (!characteristic) throw { kind: "no_endpoint", endpoint: String(uuid), message: `the device has no characteristic ${uuid}` };
       if (body.length > MAX_VALUE_LEN) {
         throw { kind: "protocol", message: `a ${body.length}-byte request is longer than a GATT value (${MAX_VALUE_LEN} bytes)` };
       }

@@ -82,18 +82,18 @@ export async function launchChromium() {
 const TYPES = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".css": "text/css" };
 
 /**
- * Serves `root` on 127.0.0.1 (a secure context, as Web Bluetooth and Web Serial require), with
- * an empty page at `/`.
+ * Serves `root` on 127.0.0.1 (a secure context, as Web Bluetooth and Web Serial require); `/`
+ * is its index.html, or an empty page when it has none.
  */
 export async function serveStatic(root = webDir) {
   const server = createServer((request, response) => {
     const path = decodeURIComponent(new URL(request.url, "http://x").pathname);
-    if (path === "/") {
+    if (path === "/" && !existsSync(join(root, "index.html"))) {
       response.setHeader("content-type", "text/html");
       response.end('<!doctype html><meta charset="utf-8"><title>transport test</title><body></body>');
       return;
     }
-    const file = normalize(join(root, path));
+    const file = normalize(join(root, path === "/" ? "index.html" : path));
     if (!file.startsWith(root + sep) || !existsSync(file)) {
       response.statusCode = 404;
       response.end();

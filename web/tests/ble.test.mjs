@@ -87,7 +87,7 @@ test("Bluetooth, security 1: chooser, descriptors, handshake, scan, provision; t
   });
 });
 
-test("Bluetooth, security 2: values of 400+ bytes (more than one ATT MTU) both ways, provision end to end", TIMEOUT, async () => {
+test("Bluetooth, security 2: values of 400+ bytes (more than one ATT MTU) both ways, provision end to end", TIMEOUT, async (t) => {
   const password = secret("pwd");
   const args = ["--sec-ver", "2", "--sec2-pwd", password];
   await withBleDevice(args, { serviceUuid: "1775244d-6b43-439b-877c-060f2d9bed07", name: "PROV_sec2" }, async ({ page, peripheral, device }) => {
@@ -97,6 +97,7 @@ test("Bluetooth, security 2: values of 400+ bytes (more than one ATT MTU) both w
     const sessionReads = peripheral.log.reads.filter((r) => r.endpoint === "prov-session").map((r) => r.length);
     // SRP's A (384 bytes) in Cmd0 and B (384) + salt in Resp0: far beyond the 20 bytes of a
     // default ATT MTU and beyond a 247-byte one; Web Bluetooth allows 512.
+    t.diagnostic(`prov-session writes ${sessionWrites.join(", ")} bytes; reads ${sessionReads.join(", ")} bytes`);
     assert.ok(Math.max(...sessionWrites) > 400, `a long write: ${sessionWrites}`);
     assert.ok(Math.max(...sessionReads) > 400, `a long read: ${sessionReads}`);
     await provisionWith(page, HOME.ssid, HOME.passphrase);

@@ -83,7 +83,7 @@ test("serial, security 1, ESP's 255-byte lines and echo: provision through the p
   });
 });
 
-test("serial, security 2 with ESP's 255-byte lines: the page says it cannot fit, and sends no such line", TIMEOUT, async () => {
+test("serial, security 2 with ESP's 255-byte lines: the page says it cannot fit, and sends no such line", TIMEOUT, async (t) => {
   const password = secret("pwd");
   await withSerialDevice({ echo: true, args: ["--sec-ver", "2", "--sec2-pwd", password] }, async ({ page, device, log }) => {
     await page.getByLabel("Serial cable").check();
@@ -92,6 +92,7 @@ test("serial, security 2 with ESP's 255-byte lines: the page says it cannot fit,
       outcome: await page.locator("#result").getAttribute("data-outcome"),
       text: await page.locator("#result").textContent(),
     }));
+    t.diagnostic(`the page shows: ${shown.outcome}: ${shown.text.replace(/\s+/g, " ").trim()}`);
     assert.notEqual(shown.outcome, "auth_failed", "not mistaken for a wrong password");
     assert.match(shown.text, /255/, `the limit is named: ${shown.text}`);
     assert.match(shown.text, /security 2|line/i, `the reason is given: ${shown.text}`);
