@@ -49,7 +49,9 @@ export const ESP_ENDPOINTS = ["prov-ctrl", "prov-scan", "prov-session", "prov-co
  *
  * @param {import("playwright-core").Browser} browser
  * @param {{ deviceUrl: string, name?: string, address?: string, serviceUuid?: string,
- *           endpoints?: string[], descriptors?: boolean }} options
+ *           endpoints?: string[], descriptors?: boolean,
+ *           bystanders?: Array<{ name: string, address: string }> }} options
+ *   `bystanders`: other peripherals nearby (no GATT table), which the chooser must not list.
  */
 export async function emulatePeripheral(browser, options) {
   const name = options.name ?? "PROV_5E0A1C";
@@ -154,6 +156,14 @@ export async function emulatePeripheral(browser, options) {
       manufacturerData: [],
       knownServiceUuids: [serviceUuid],
     });
+    for (const other of options.bystanders ?? []) {
+      await cdp.send("BluetoothEmulation.simulatePreconnectedPeripheral", {
+        address: other.address.toUpperCase(),
+        name: other.name,
+        manufacturerData: [],
+        knownServiceUuids: [],
+      });
+    }
     const { serviceId } = await cdp.send("BluetoothEmulation.addService", { address, serviceUuid });
     for (const endpoint of endpoints) {
       const characteristicUuid = uuids[endpoint];

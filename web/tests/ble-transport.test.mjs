@@ -91,13 +91,14 @@ function exchange(page, uuid, text) {
 }
 
 test("chooser, connect, discovery by the 0x2901 descriptors, proto-ver answered by a real device", TIMEOUT, async () => {
-  await withPeripheral({}, async ({ page, peripheral }) => {
+  const bystanders = [{ name: "Headphones", address: "11:22:33:44:55:66" }];
+  await withPeripheral({ bystanders }, async ({ page, peripheral }) => {
     await peripheral.attach(page);
     const opened = await open(page);
     assert.equal(opened.ok, true, JSON.stringify(opened));
     assert.equal(opened.kind, "ble");
     assert.equal(opened.name, peripheral.name);
-    assert.deepEqual(peripheral.log.prompts, [[peripheral.address]], "the chooser listed the peripheral, and was answered once");
+    assert.deepEqual(peripheral.log.prompts, [[peripheral.address]], "the chooser listed the PROV_ peripheral only, and was answered once");
 
     const found = await discover(page);
     assert.equal(found.service, EXAMPLE_SERVICE);

@@ -11,38 +11,39 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { launchChromium, serveStatic, startDevice, httpAddress, distDir, pageBuilt, HOME } from "./ble-and-serial-support.mjs";
+import { launchChromium, startDevice, httpAddress, distDir, pageBuilt, HOME } from "./ble-and-serial-support.mjs";
 import { emulatePeripheral } from "./ble-emulation.mjs";
 import { openPage, connectWith, waitConnected, provisionWith, outcome, assertNoSecretIn } from "./ble-and-serial-page.mjs";
 
 const TIMEOUT = { timeout: 120000 };
 let chromium;
-let site;
 
 before(async () => {
   assert.ok(pageBuilt(), `${distDir} lacks the page or its wasm: run scripts/web.sh first`);
   chromium = await launchChromium();
-  site = await serveStatic(distDir);
 });
 
 after(async () => {
   await chromium?.close();
-  await site?.close();
 });
 
 function secret(prefix) {
   return `${prefix}-${randomBytes(6).toString("hex")}`;
 }
 
-/** A device with `args` behind an emulated peripheral (`peripheralOptions`), and the page. */
+/**
+ * A device with `args` behind an emulated peripheral (`peripheralOptions`), and the page, which
+ * the same device serves (`--web-root web/dist`) as it would on its SoftAP.
+ */
 async function withBleDevice(args, peripheralOptions, body) {
-  const device = await startDevice(["--transport", "http", "--listen", "127.0.0.1:0", ...args]);
+  const device = await startDevice(["--transport", "http", "--listen", "127.0.0.1:0", "--web-root", distDir, ...args]);
   const page = await chromium.newPage();
   let peripheral;
   try {
-    peripheral = await emulatePeripheral(chromium.browser, { deviceUrl: await httpAddress(device), ...peripheralOptions });
+    const deviceUrl = await httpAddress(device);
+    peripheral = await emulatePeripheral(chromium.browser, { deviceUrl, ...peripheralOptions });
     await peripheral.attach(page);
-    await openPage(page, site.url);
+    await openPage(page, deviceUrl);
     await page.getByLabel("Bluetooth").check();
     await body({ page, peripheral, device });
     assert.deepEqual(peripheral.log.errors, [], "the emulation harness saw no errors");
