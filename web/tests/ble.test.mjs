@@ -127,3 +127,23 @@ test("Bluetooth, wrong PoP: the refused write is reported as a wrong PoP / passw
     assert.ok(!device.events.some((e) => e.event === "cred_recv"));
   });
 });
+
+test("Bluetooth from a QR payload link: transport, name and PoP filled in; the chooser lists that device only", TIMEOUT, async () => {
+  const pop = secret("pop");
+  const name = "PROV_qr7731";
+  const bystanders = [{ name: "PROV_other", address: "22:33:44:55:66:77" }];
+  await withBleDevice(["--sec-ver", "1", "--pop", pop], { name, bystanders }, async ({ page, peripheral, device }) => {
+    const payload = { ver: "v1", name, pop, transport: "ble", security: 1 };
+    await page.goto(`${page.url().split("#")[0]}#${encodeURIComponent(JSON.stringify(payload))}`);
+    await page.reload();
+    await page.locator("#connect-view").waitFor({ state: "visible" });
+    assert.equal(await page.getByLabel("Bluetooth").isChecked(), true, "the QR payload's transport picked Bluetooth");
+    assert.equal(await page.locator("#ble-prefix").inputValue(), name);
+    await page.getByRole("button", { name: "Connect" }).click();
+    await waitConnected(page, 1);
+    assert.deepEqual(peripheral.log.prompts, [[peripheral.address]], "PROV_other was not offered");
+    await provisionWith(page, HOME.ssid, HOME.passphrase);
+    await expectProvisioned(page, device);
+    assertNoSecretIn(page, pop, HOME.passphrase);
+  });
+});
