@@ -47,6 +47,8 @@ async function withBleDevice(args, peripheralOptions, body) {
     await page.getByLabel("Bluetooth").check();
     await body({ page, peripheral, device });
     assert.deepEqual(peripheral.log.errors, [], "the emulation harness saw no errors");
+    const refused = page.consoleLines.filter((line) => /Content Security Policy/i.test(line));
+    assert.deepEqual(refused, [], "ble.js runs under the device's Content-Security-Policy");
   } catch (error) {
     error.message += `\n--- page console ---\n${page.consoleLines.join("\n")}\n--- device stderr ---\n${device.stderr()}`;
     throw error;
