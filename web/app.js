@@ -191,7 +191,8 @@ async function connect() {
   setBusy(false);
   showConnected();
   $("network-view").hidden = false;
-  $("ssid").focus();
+  // No focus on a text field here: on a phone that would open the keyboard over the list.
+  $("network-view").scrollIntoView({ block: "start" });
   scan();
 }
 
@@ -218,7 +219,7 @@ function showConnected() {
   for (const warning of device.warnings()) {
     const item = document.createElement("p");
     item.className = "msg warning";
-    item.textContent = `⚠ ${warning}`;
+    item.textContent = `Warning: ${warning}`;
     note.append(item);
   }
 }
@@ -330,7 +331,7 @@ function renderNetworks(networks) {
     const meta = document.createElement("span");
     meta.className = "meta";
     const open = network.auth === "open";
-    meta.textContent = `${signalBars(network.rssi)} ${open ? "open" : "🔒"}`;
+    meta.append(signalBars(network.rssi), ` ${authName(network.auth)}`);
     button.setAttribute("aria-label", `${network.ssid}, signal ${signalWord(network.rssi)}, ${open ? "open" : "secured"}`);
     button.append(name, meta);
     button.addEventListener("click", () => pickNetwork(network));
@@ -354,9 +355,33 @@ function pickNetwork(network) {
   }
 }
 
+/** Four bars, as many lit as the signal deserves (decorative: the label says it in words). */
 function signalBars(rssi) {
   const level = rssi >= -55 ? 4 : rssi >= -65 ? 3 : rssi >= -75 ? 2 : 1;
-  return "▂▄▆█".slice(0, level).padEnd(4, "·");
+  const bars = document.createElement("span");
+  bars.className = "bars";
+  bars.setAttribute("aria-hidden", "true");
+  for (let i = 1; i <= 4; i++) {
+    const bar = document.createElement("i");
+    if (i <= level) bar.className = "on";
+    bars.append(bar);
+  }
+  return bars;
+}
+
+const AUTH_NAMES = {
+  open: "open",
+  wep: "WEP",
+  wpa_psk: "WPA",
+  wpa2_psk: "WPA2",
+  wpa_wpa2_psk: "WPA/WPA2",
+  wpa2_enterprise: "WPA2-EAP",
+  wpa3_psk: "WPA3",
+  wpa2_wpa3_psk: "WPA2/WPA3",
+};
+
+function authName(auth) {
+  return AUTH_NAMES[auth] ?? String(auth ?? "").replace(/_/g, " ").toUpperCase();
 }
 
 function signalWord(rssi) {
@@ -452,8 +477,11 @@ function describeError(error) {
   }
 }
 
+/** Shows the outcome right under the step it belongs to (connect or provision). */
 function showResult(outcome, title, text, hint) {
   const section = $("result");
+  const step = $("network-view").hidden ? "connect-view" : "network-view";
+  if (section.parentElement !== $(step)) $(step).append(section);
   section.dataset.outcome = outcome;
   delete section.dataset.retryAfter;
   $("result-title").textContent = title;
