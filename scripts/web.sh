@@ -36,19 +36,51 @@ fi
 
 rm -rf "$dist"
 mkdir -p "$dist/pkg"
-echo "== web: wasm-bindgen $want --target web"
-wasm-bindgen --target web --no-typescript --out-dir "$dist/pkg" "$wasm"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 
-bg="$dist/pkg/uniprov_web_bg.wasm"
+# wasm-opt runs on rustc's module, before wasm-bindgen: binaryen 108 (Debian 12) rewrites the
+# export of the externref table that wasm-bindgen adds into the function table's, which makes
+# the glue fail at start ("WebAssembly.Table.set(): Argument 1 is invalid for table").
+input="$work/uniprov_web.wasm"
+cp "$wasm" "$input"
+optimised=no
 if command -v wasm-opt >/dev/null 2>&1; then
   echo "== web: $(wasm-opt --version) -Oz"
   # Recent rustc emits these post-MVP features by default; wasm-opt must be told it may keep them.
   wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    "$bg" -o "$bg.opt"
-  mv "$bg.opt" "$bg"
+    "$wasm" -o "$input"
+  optimised=yes
 else
   echo "== web: wasm-opt not found (Debian package binaryen): the module is not size-optimised"
+fi
+
+bindgen() {
+  echo "== web: wasm-bindgen $want --target web"
+  rm -rf "$dist/pkg"
+  wasm-bindgen --target web --no-typescript --out-dir "$dist/pkg" "$1"
+}
+
+# Loads the module in Node as the page does (wasm-bindgen's initSync) and calls version().
+smoke() {
+  command -v node >/dev/null 2>&1 || return 0
+  node --input-type=module -e '
+    import { readFileSync } from "node:fs";
+    import { pathToFileURL } from "node:url";
+    const dir = process.argv[1];
+    const pkg = await import(pathToFileURL(`${dir}/uniprov_web.js`));
+    pkg.initSync({ module: readFileSync(`${dir}/uniprov_web_bg.wasm`) });
+    console.log(`== web: the module loads (uniprov ${pkg.version()})`);
+  ' "$dist/pkg"
+}
+
+bindgen "$input"
+if ! smoke; then
+  [ "$optimised" = yes ] || { echo "web: the module does not load" >&2; exit 1; }
+  echo "== web: the wasm-opt output does not load: using the unoptimised module"
+  bindgen "$wasm"
+  smoke
 fi
 
 for file in web/index.html web/style.css web/*.js; do

@@ -25,8 +25,9 @@ async function start() {
   showTransportChoices();
   try {
     await init();
-  } catch (_) {
-    $("boot").textContent = "This browser could not load the provisioning module (WebAssembly).";
+  } catch (error) {
+    const reason = error && error.message ? ` (${error.message})` : "";
+    $("boot").textContent = `This browser could not load the provisioning module (WebAssembly)${reason}.`;
     $("boot").className = "msg error";
     return;
   }
@@ -189,6 +190,8 @@ async function connect() {
   }
   finishPhases("connect-phases");
   setBusy(false);
+  // The form is done with: fold it away so the network step fits a phone screen.
+  $("connect-form").hidden = true;
   showConnected();
   $("network-view").hidden = false;
   // No focus on a text field here: on a phone that would open the keyboard over the list.
@@ -420,6 +423,7 @@ async function provision() {
   ip.textContent = result.ip;
   $("result-text").append(" IP address: ", ip, ".");
   $("result-hint").textContent = "You can close this page.";
+  $("result").scrollIntoView({ block: "nearest" });
   for (const id of ["ssid", "passphrase", "provision-button", "scan-button"]) $(id).disabled = true;
   for (const button of $("network-list").querySelectorAll("button")) button.disabled = true;
 }
@@ -442,6 +446,7 @@ function showProvisionError(error, ssid) {
   if (["closed", "auth_failed", "unreachable", "timeout"].includes(described.kind)) {
     // The session is gone: start again from step 1 (the form keeps what was typed).
     device = null;
+    $("connect-form").hidden = false;
     $("result-hint").textContent = `${described.hint ?? ""} Press Connect to start a new session.`.trim();
     $("connect-button").focus();
   }

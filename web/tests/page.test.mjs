@@ -120,8 +120,7 @@ for (const patch of [0, 1]) {
       if (patch === 1) await screenshot(page, "web-connect.png");
       await page.getByRole("button", { name: "Connect" }).click();
       const line = await waitConnected(page, 2);
-      const reportedPatch = await line.getAttribute("data-sec-patch");
-      if (reportedPatch !== null) assert.equal(Number(reportedPatch), patch);
+      assert.equal(await line.getAttribute("data-sec-patch"), String(patch), "the negotiated patch version is shown");
       const ms = Number(await page.locator("#handshake-time").getAttribute("data-ms"));
       assert.ok(ms > 0, "the page shows the handshake time");
       console.log(`in-browser security 2 (patch ${patch}) handshake: ${ms.toFixed(1)} ms`);
@@ -199,6 +198,31 @@ test("scan pick: the device's networks are listed strongest first; tapping one f
     await provisionWith(page, OFFICE.ssid, OFFICE.passphrase, { typeSsid: false });
     await expectSuccess(page, device, OFFICE.ssid);
     await screenshot(page, "web-connected.png");
+  });
+});
+
+test("too many wrong PoPs: the device's backoff (HTTP 429) is counted down, then the right PoP connects", TIMEOUT, async () => {
+  const pop = secret("pop");
+  const args = ["--sec-ver", "1", "--pop", pop, "--auth-max-failures", "1", "--auth-backoff-cap-s", "2"];
+  await withDevice(args, async (device, page) => {
+    await page.goto(device.url);
+    const connectButton = page.getByRole("button", { name: "Connect" });
+    // The first wrong PoP is a plain failure; the next try inside the backoff is refused with
+    // 429. On a slow machine the backoff may be over before the next click: try a few times.
+    let seen = null;
+    for (let attempt = 0; attempt < 4 && seen !== "backoff"; attempt++) {
+      await connectWith(page, secret("wrong"));
+      await page.locator("#result[data-outcome]").waitFor({ timeout: 30000 });
+      seen = await page.locator("#result").getAttribute("data-outcome");
+      assert.ok(["auth_failed", "backoff"].includes(seen), `unexpected outcome ${seen}`);
+    }
+    assert.equal(seen, "backoff", "the device's backoff reached the page");
+    assert.match(await page.locator("#result-text").textContent(), /new try in \d+ s/);
+    assert.ok(await connectButton.isDisabled(), "Connect waits for the backoff");
+    await page.waitForFunction(() => !document.getElementById("connect-button").disabled, null, { timeout: 10000 });
+    await connectWith(page, pop);
+    await waitConnected(page, 1);
+    assert.ok(device.events.some((e) => e.event === "auth_backoff"), "the device reported its backoff");
   });
 });
 
