@@ -22,6 +22,7 @@ mod softap;
 pub mod startup;
 #[cfg(test)]
 mod tests;
+pub(crate) mod web_page;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -164,6 +165,9 @@ pub struct DeviceArgs {
     /// The SoftAP scheme (`--softap`, with NetworkManager).
     #[command(flatten)]
     pub softap: softap::SoftApArgs,
+    /// The browser provisioning page (`--web-page`, `--web-root`).
+    #[command(flatten)]
+    pub web: web_page::WebPageArgs,
     /// Limits against hostile clients (SECURITY.md).
     #[command(flatten)]
     pub hardening: hardening::HardeningArgs,
@@ -293,7 +297,7 @@ pub async fn run(args: DeviceArgs) -> anyhow::Result<ExitCode> {
         println!("{}", check::check(&options)?);
         return Ok(ExitCode::SUCCESS);
     }
-    options.refuse_stdout_conflict()?;
+    options.refuse_conflicts()?;
     let secret = security::configure(&options.security)?;
     let service_name = &options.output.service_name;
     if softap::check(&options.radio, &options.transports, service_name)? {

@@ -32,7 +32,7 @@ pub(super) fn check(options: &Options) -> anyhow::Result<String> {
     if let Some(path) = &radio.sim_config {
         SimConfig::load(path).with_context(|| format!("reading {}", path.display()))?;
     }
-    options.refuse_stdout_conflict()?;
+    options.refuse_conflicts()?;
     // The builder checks the transports' own options (BLE name, UUIDs); nothing is started.
     super::builder(
         super::security::DeviceSide::Given(uniprov::core::security::DeviceSecurity::Sec0),

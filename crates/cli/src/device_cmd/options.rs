@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::bail;
@@ -13,9 +14,10 @@ use uniprov::core::security::SecVer;
 use uniprov::device::manager::{AutoStop, Mode};
 use uniprov::device::runtime::{AuthLimits, ConsoleIo, OnStoredCredentials, TransportSpec};
 use uniprov::device::storage;
-use uniprov::device::transport::{ConsoleConfig, HttpConfig};
+use uniprov::device::transport::{ConsoleConfig, HttpConfig, StaticSite};
 
 use super::softap::SoftApArgs;
+use super::web_page::{self, WebPageArgs};
 use super::{
     banner, security, DeviceArgs, EventsFormat, ModeArg, NetworkArg, RadioArg, SecretArg,
     TransportArg,
@@ -79,6 +81,10 @@ pub(super) struct TransportOptions {
     /// BLE options.
     #[cfg(all(target_os = "linux", feature = "ble"))]
     pub(super) ble: crate::ble_args::BleArgs,
+    /// The browser provisioning page's options.
+    pub(super) web: WebPageArgs,
+    /// `--softap` (the page's default is on with it).
+    pub(super) softap: bool,
 }
 
 /// The network backend.
@@ -177,6 +183,8 @@ impl Options {
                 serial: args.serial.map(|path| (path, args.baud)),
                 #[cfg(all(target_os = "linux", feature = "ble"))]
                 ble: args.ble,
+                web: args.web,
+                softap: args.softap.softap,
             },
             radio: RadioOptions {
                 radio: args.radio,
@@ -195,12 +203,12 @@ impl Options {
         }
     }
 
-    /// Refuses `--events` when the console transport owns stdout.
-    pub(super) fn refuse_stdout_conflict(&self) -> anyhow::Result<()> {
+    /// Refuses `--events` when the console transport owns stdout, and a page without HTTP.
+    pub(super) fn refuse_conflicts(&self) -> anyhow::Result<()> {
         if self.transports.console_on_stdio() && self.output.events.is_some() {
             bail!("--events writes to stdout, which the console transport owns: use --serial");
         }
-        Ok(())
+        self.transports.refuse_page_without_http()
     }
 }
 
@@ -230,6 +238,7 @@ impl TransportOptions {
                 TransportArg::Http => TransportSpec::Http(HttpConfig {
                     listen: self.listen,
                     max_connections: self.max_connections,
+                    site: self.site()?,
                     ..HttpConfig::default()
                 }),
                 TransportArg::Console => match &self.serial {
@@ -253,6 +262,27 @@ impl TransportOptions {
             });
         }
         Ok(specs)
+    }
+}
+
+impl TransportOptions {
+    /// The page the HTTP transport serves on `GET` (read now), when it serves one.
+    fn site(&self) -> anyhow::Result<Option<Arc<StaticSite>>> {
+        if !self.web.enabled(self.softap)? {
+            return Ok(None);
+        }
+        let (site, source) = web_page::load(self.web.web_root.as_deref())?;
+        web_page::announce(&site, &source);
+        Ok(Some(Arc::new(site)))
+    }
+
+    /// Refuses a page asked for explicitly without the HTTP transport that would serve it.
+    pub(super) fn refuse_page_without_http(&self) -> anyhow::Result<()> {
+        if self.web.explicit() && self.web.enabled(self.softap)? && !self.serves(TransportArg::Http)
+        {
+            bail!("--web-page / --web-root serve the page on the HTTP transport: add --transport http");
+        }
+        Ok(())
     }
 }
 

@@ -17,6 +17,7 @@ mod crash_safety;
 mod device_cli_apps;
 mod device_cli_console;
 mod device_cli_http;
+mod device_cli_web;
 mod esp_console;
 mod first_hour;
 mod hostile;

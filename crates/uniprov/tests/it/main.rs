@@ -26,3 +26,4 @@ mod loadgen;
 mod transport_console;
 mod transport_http;
 mod transport_http_client;
+mod transport_http_site;

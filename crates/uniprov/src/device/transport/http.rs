@@ -2,7 +2,11 @@
 //!
 //! Wire behaviour, as esp_http_server + `protocomm_httpd.c` do it:
 //!
-//! * only `POST` (anything else: `405 Method Not Allowed`, then the connection closes);
+//! * only `POST` (anything else: `405 Method Not Allowed`, then the connection closes), unless
+//!   a [`StaticSite`] is configured ([`HttpConfig::site`]): then `GET` and `HEAD` are answered
+//!   from the site (`static_site.rs`: the page, or `404`) on a kept-alive connection, and only
+//!   other methods get the `405`. `POST` is handled the same with or without a site, so ESP
+//!   clients (esp_prov, the phone apps) never notice the page;
 //! * `Content-Length` is required and must be `1..=max_body` (ESP-IDF: 4096). A request with a
 //!   missing, zero or oversized length, or with `Transfer-Encoding`, is **refused without
 //!   reading its body**: the connection closes without any response, which is what ESP-IDF does
@@ -68,6 +72,7 @@ use tracing::Instrument;
 use super::http_io::{Activity, DeadlineIo};
 use super::http_sessions::SessionTable;
 use super::open::{stopped, OpenContext, OpenError, Opened};
+use super::static_site::StaticSite;
 use super::{ask_from, session_id, Answer, RequestQueue, SessionId, TransportEvent};
 use crate::entropy::{OsEntropy, SharedEntropy};
 use uniprov_core::Entropy;
@@ -92,6 +97,9 @@ pub struct HttpConfig {
     pub max_tracked_sessions: usize,
     /// Largest accepted request head (ESP-IDF: 1024-byte header lines).
     pub max_header_bytes: usize,
+    /// Files served on `GET` / `HEAD` (the browser provisioning page); `None`, the default:
+    /// every method but `POST` is a `405`, as on ESP-IDF.
+    pub site: Option<Arc<StaticSite>>,
 }
 
 impl Default for HttpConfig {
@@ -105,6 +113,7 @@ impl Default for HttpConfig {
             idle_timeout: Duration::from_secs(60),
             max_tracked_sessions: 16,
             max_header_bytes: 8192,
+            site: None,
         }
     }
 }
@@ -314,7 +323,7 @@ impl HttpConnection {
     {
         let _busy = self.activity.busy();
         if request.method() != Method::POST {
-            return Ok(method_not_allowed());
+            return Ok(self.not_a_post(&request));
         }
         let endpoint = request.uri().path().strip_prefix('/').unwrap_or_default();
         if endpoint.is_empty() {
@@ -365,6 +374,23 @@ impl HttpConnection {
                 Err(Refused)
             }
             Answer::Backoff { retry_after } => Ok(too_many_requests(retry_after)),
+        }
+    }
+
+    /// The answer to a request that is not a `POST`: the site's file for `GET` / `HEAD` when
+    /// a site is configured, else `405` (and the connection closes).
+    fn not_a_post<B>(&self, request: &Request<B>) -> Response<Full<Bytes>> {
+        let site = self.transport.shared.config.site.as_deref();
+        let method = request.method();
+        match site {
+            Some(site) if method == Method::GET || method == Method::HEAD => {
+                let path = request.uri().path();
+                let response = site.respond(path);
+                tracing::debug!(%method, path, status = response.status().as_u16(), "page");
+                response
+            }
+            Some(_) => method_not_allowed("GET, HEAD, POST"),
+            None => method_not_allowed("POST"),
         }
     }
 
@@ -476,14 +502,14 @@ fn too_many_requests(retry_after: Duration) -> Response<Full<Bytes>> {
     response
 }
 
-fn method_not_allowed() -> Response<Full<Bytes>> {
+fn method_not_allowed(allow: &'static str) -> Response<Full<Bytes>> {
     const BODY: &str = "Request method for this URI is not allowed";
     let mut response = Response::new(Full::new(Bytes::from_static(BODY.as_bytes())));
     *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
     headers.insert(CONTENT_LENGTH, HeaderValue::from(BODY.len()));
-    headers.insert(hyper::header::ALLOW, HeaderValue::from_static("POST"));
+    headers.insert(hyper::header::ALLOW, HeaderValue::from_static(allow));
     headers.insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
     response
 }

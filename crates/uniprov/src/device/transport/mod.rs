@@ -22,6 +22,7 @@ mod http_sessions;
 mod open;
 pub mod peer;
 pub mod session_id;
+pub mod static_site;
 
 use std::time::Duration;
 
@@ -30,6 +31,7 @@ pub use http::{HttpConfig, HttpConnection, HttpTransport, Refused};
 pub(crate) use open::OpenContext;
 pub use open::{ConsoleIo, OpenError, TransportSpec};
 pub use peer::{Origin, Peer};
+pub use static_site::{SiteError, SiteLimits, StaticSite};
 
 /// A transport session, namespaced per transport (see [`session_id`]) so ids of different
 /// transports never collide.
