@@ -55,7 +55,8 @@ export async function startDevice(options = {}) {
     "--state-dir", join(work, "state"),
     "--sim-connect-delay-ms", String(options.connectDelayMs ?? 300),
     "--cleanup-delay-ms", "200",
-    ...(process.env.TMP_PROXY ? [] : ["--web-root", distDir]),
+    // The page from web/dist, or (embedded: true) the copy built into the binary.
+    ...(options.embedded ? ["--web-page", "on"] : ["--web-root", distDir]),
     ...(options.args ?? []),
   ];
   const child = spawn(uniprovBin(), args, { stdio: ["ignore", "pipe", "pipe"] });
@@ -113,16 +114,13 @@ export async function startDevice(options = {}) {
   }
 
   const listening = await waitEvent((e) => e.event === "listening" && e.transport === "http", 30000);
-  let proxy = null;
-  if (process.env.TMP_PROXY) proxy = await tmpProxy(listening.addr);
   return {
-    url: proxy ? proxy.url : `http://${listening.addr}/`,
+    url: `http://${listening.addr}/`,
     events,
     waitEvent,
     exited,
     stderr: () => stderr,
     async stop() {
-      if (proxy) { proxy.server.closeAllConnections(); proxy.server.close(); proxy = null; }
       if (!exit) {
         child.kill("SIGTERM");
         const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
@@ -181,40 +179,3 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: join(imgDir, name), fullPage: false });
 }
 
-// TEMPORARY (until uniprov device --web-root lands): serve web/dist, forward POSTs.
-import http from "node:http";
-import { readFileSync } from "node:fs";
-async function tmpProxy(addr) {
-  const [host, port] = addr.split(":");
-  const types = { html: "text/html", js: "text/javascript", css: "text/css", wasm: "application/wasm" };
-  const server = http.createServer((req, res) => {
-    if (req.method === "GET") {
-      const path = req.url.split("?")[0].split("#")[0];
-      const file = join(distDir, path === "/" ? "index.html" : path);
-      try { const body = readFileSync(file); res.writeHead(200, { "Content-Type": types[file.split(".").pop()] || "application/octet-stream" }); res.end(body); }
-      catch (_) { res.writeHead(404); res.end(); }
-      return;
-    }
-    const chunks = [];
-    req.on("data", (c) => chunks.push(c));
-    req.on("end", () => {
-      const body = Buffer.concat(chunks);
-      const headers = { "Content-Length": body.length };
-      if (req.headers.cookie) headers.Cookie = req.headers.cookie;
-      const up = http.request({ host, port, method: "POST", path: req.url, headers, agent: false }, (ur) => {
-        const out = [];
-        ur.on("data", (c) => out.push(c));
-        ur.on("end", () => {
-          const h = { "Content-Type": ur.headers["content-type"] || "text/html" };
-          if (ur.headers["set-cookie"]) h["Set-Cookie"] = ur.headers["set-cookie"];
-          if (ur.headers["retry-after"]) h["Retry-After"] = ur.headers["retry-after"];
-          res.writeHead(ur.statusCode, h); res.end(Buffer.concat(out));
-        });
-      });
-      up.on("error", () => req.socket.destroy());
-      up.end(body);
-    });
-  });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  return { server, url: `http://127.0.0.1:${server.address().port}/` };
-}

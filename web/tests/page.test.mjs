@@ -73,9 +73,11 @@ async function outcome(page, expected) {
   };
 }
 
+/** No secret in the browser console, and nothing the page's Content-Security-Policy refused. */
 function assertNoSecretInConsole(page, ...secrets) {
   const text = page.consoleLines.join("\n");
   for (const value of secrets) assert.ok(!text.includes(value), "a secret reached the browser console");
+  assert.ok(!/Content Security Policy|pageerror/.test(text), `the page logged an error:\n${text}`);
 }
 
 async function expectSuccess(page, device, ssid) {
@@ -92,7 +94,9 @@ async function expectSuccess(page, device, ssid) {
 test("security 1: connect with the PoP, type the SSID, provision, see connected + IP", TIMEOUT, async () => {
   const pop = secret("pop");
   await withDevice(["--sec-ver", "1", "--pop", pop], async (device, page) => {
-    await page.goto(device.url);
+    const response = await page.goto(device.url);
+    assert.equal(response.status(), 200, "the device serves the page");
+    assert.ok(response.headers()["content-security-policy"], "with its Content-Security-Policy");
     await page.getByRole("heading", { name: "Wi-Fi setup" }).waitFor();
     await connectWith(page, pop);
     await waitConnected(page, 1);
@@ -101,6 +105,17 @@ test("security 1: connect with the PoP, type the SSID, provision, see connected 
     assert.equal(await page.locator('#provision-phases li[data-state="done"]').count(), 3);
     assertNoSecretInConsole(page, pop, HOME.passphrase);
   });
+});
+
+test("the page embedded in the binary (no --web-root) provisions too", TIMEOUT, async () => {
+  const pop = secret("pop");
+  await withDevice(["--sec-ver", "1", "--pop", pop], async (device, page) => {
+    await page.goto(device.url);
+    await connectWith(page, pop);
+    await waitConnected(page, 1);
+    await provisionWith(page, HOME.ssid, HOME.passphrase);
+    await expectSuccess(page, device, HOME.ssid);
+  }, { embedded: true });
 });
 
 for (const patch of [0, 1]) {
@@ -180,6 +195,7 @@ test("wrong passphrase, then the corrected one on the same session", TIMEOUT, as
     await page.getByRole("button", { name: "Provision" }).click();
     await expectSuccess(page, device, HOME.ssid);
     assert.equal(device.events.filter((e) => e.event === "cred_recv").length, 2);
+    assertNoSecretInConsole(page, password, "not-the-passphrase", HOME.passphrase);
   });
 });
 
@@ -198,6 +214,7 @@ test("scan pick: the device's networks are listed strongest first; tapping one f
     await provisionWith(page, OFFICE.ssid, OFFICE.passphrase, { typeSsid: false });
     await expectSuccess(page, device, OFFICE.ssid);
     await screenshot(page, "web-connected.png");
+    assertNoSecretInConsole(page, password, OFFICE.passphrase);
   });
 });
 
