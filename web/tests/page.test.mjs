@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { startDevice, launchBrowser, screenshot, HOME, OFFICE } from "./harness.mjs";
+import { startDevice, launchBrowser, screenshot, HOME, OFFICE, PHONE } from "./harness.mjs";
 
 const TIMEOUT = { timeout: 90000 };
 let browser;
@@ -199,6 +199,24 @@ test("wrong passphrase, then the corrected one on the same session", TIMEOUT, as
   });
 });
 
+test("network not found: back to the network name, then a listed network on the same session", TIMEOUT, async () => {
+  const pop = secret("pop");
+  await withDevice(["--sec-ver", "1", "--pop", pop], async (device, page) => {
+    await page.goto(device.url);
+    await connectWith(page, pop);
+    await waitConnected(page, 1);
+    await provisionWith(page, "NoSuchNetwork", "whatever-it-is");
+    const result = await outcome(page, "network_not_found");
+    assert.match(result.title, /Network not found/);
+    assert.equal(await page.getByLabel("Network name (SSID)").getAttribute("aria-invalid"), "true");
+    assert.equal((await device.waitEvent("cred_fail")).reason, "network_not_found");
+    await page.getByRole("button", { name: /^HomeNetwork,/ }).click();
+    await provisionWith(page, HOME.ssid, HOME.passphrase, { typeSsid: false });
+    await outcome(page, "connected");
+    await device.waitEvent("cred_success");
+  });
+});
+
 test("scan pick: the device's networks are listed strongest first; tapping one fills the SSID", TIMEOUT, async () => {
   const password = secret("pwd");
   await withDevice(["--sec-ver", "2", "--sec2-pwd", password], async (device, page) => {
@@ -208,6 +226,11 @@ test("scan pick: the device's networks are listed strongest first; tapping one f
     const networks = await listedNetworks(page);
     assert.deepEqual(networks.slice(0, 3), ["HomeNetwork", "Office-5G", "CoffeeShop"]);
     await screenshot(page, "web-networks.png");
+    // The narrowest common phone: nothing may stick out sideways.
+    await page.setViewportSize({ width: 360, height: 740 });
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 360, `the page is ${width} px wide at a 360 px screen`);
+    await page.setViewportSize(PHONE);
     await page.getByRole("button", { name: /^Office-5G,/ }).click();
     assert.equal(await page.getByLabel("Network name (SSID)").inputValue(), OFFICE.ssid);
     assert.ok(await page.getByLabel("Passphrase").evaluate((el) => el === document.activeElement), "the passphrase field has focus");
