@@ -205,7 +205,7 @@ function showConnected() {
   const note = $("connect-result");
   note.replaceChildren();
   const line = document.createElement("p");
-  line.className = "msg ok";
+  line.className = security.secVer === 0 ? "msg warning" : "msg ok";
   line.id = "security-line";
   line.dataset.secVer = String(security.secVer);
   if (security.patch != null) line.dataset.secPatch = String(security.patch);

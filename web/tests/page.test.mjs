@@ -146,6 +146,22 @@ for (const patch of [0, 1]) {
   });
 }
 
+test("security 0: refused unless the person says the device has none; then it works, and the page says what that means", TIMEOUT, async () => {
+  await withDevice(["--sec-ver", "0"], async (device, page) => {
+    await page.goto(device.url);
+    // Without the switch the page asks for a secret instead of silently going unencrypted.
+    await page.getByRole("button", { name: "Connect" }).click();
+    await outcome(page, "missing");
+    await page.getByText("More options").click();
+    await page.getByLabel("The device has no security").check();
+    await page.getByRole("button", { name: "Connect" }).click();
+    await waitConnected(page, 0);
+    assert.match(await page.locator("#security-line").textContent(), /no security .*anyone nearby can read the passphrase/);
+    await provisionWith(page, HOME.ssid, HOME.passphrase);
+    await expectSuccess(page, device, HOME.ssid);
+  });
+});
+
 test("wrong PoP: the page says so, goes back to the secret field, the device is not provisioned; the right PoP then connects", TIMEOUT, async () => {
   const pop = secret("pop");
   const wrong = secret("wrong");
