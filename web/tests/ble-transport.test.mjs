@@ -180,7 +180,7 @@ test("errors: cancelled chooser is unreachable, an unknown characteristic no_end
     assert.equal((await exchange(page, uuids["proto-ver"], "ESP")).ok, true);
 
     await peripheral.disconnect();
-    await page.waitForFunction(() => true);
+    await page.waitForFunction(() => !window.transport._device.gatt.connected);
     const dropped = await exchange(page, uuids["proto-ver"], "ESP");
     assert.equal(dropped.ok, false);
     assert.equal(dropped.error.kind, "closed", JSON.stringify(dropped));
