@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the provisioning web page into web/dist/ (docs/web.md):
-#   1. the wasm client crate (crates/web, package uniprov-web) for wasm32-unknown-unknown, release;
+#   1. the wasm client crate (crates/web, package uniprov-web) for wasm32-unknown-unknown with the
+#      `wasm` profile (release, LTO, one codegen unit, panic = abort: Cargo.toml);
 #   2. wasm-bindgen --target web into web/dist/pkg/ (the CLI's version must equal the
 #      wasm-bindgen crate's in Cargo.lock: installed with `cargo install` when missing or different);
 #   3. wasm-opt -Oz when binaryen is installed (skipped with a note otherwise);
@@ -14,13 +15,13 @@ budget_kb=${UNIPROV_WEB_BUDGET_KB:-300}
 dist=web/dist
 target=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 
-echo "== web: cargo build -p uniprov-web --target wasm32-unknown-unknown --release"
+echo "== web: cargo build -p uniprov-web --target wasm32-unknown-unknown --profile wasm"
 if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
   echo "== web: adding the rustup target wasm32-unknown-unknown"
   rustup target add wasm32-unknown-unknown
 fi
-cargo build -p uniprov-web --target wasm32-unknown-unknown --release
-wasm="$target/wasm32-unknown-unknown/release/uniprov_web.wasm"
+cargo build -p uniprov-web --target wasm32-unknown-unknown --profile wasm
+wasm="$target/wasm32-unknown-unknown/wasm/uniprov_web.wasm"
 [ -f "$wasm" ] || { echo "web: $wasm was not built" >&2; exit 1; }
 
 # The bindgen CLI must match the crate exactly (the generated glue and the wasm's custom section
