@@ -96,6 +96,8 @@ test("serial, security 2 with ESP's 255-byte lines: the page says it cannot fit,
     assert.notEqual(shown.outcome, "auth_failed", "not mistaken for a wrong password");
     assert.match(shown.text, /255/, `the limit is named: ${shown.text}`);
     assert.match(shown.text, /security 2|line/i, `the reason is given: ${shown.text}`);
+    assert.match(shown.text, /Long lines/, `the page's own switch is named: ${shown.text}`);
+    assert.doesNotMatch(shown.text, /--console-max-line/, `no CLI option on the page: ${shown.text}`);
     assert.ok(lines(log).every((l) => l.length <= ESP_MAX_LINE), "no over-long line reached the device");
     assert.ok(!lines(log).some((l) => l.startsWith("prov-session ")), "no handshake line was sent");
     assert.ok(await page.locator("#network-view").isHidden());

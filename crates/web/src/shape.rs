@@ -2,6 +2,7 @@
 //! (docs/web-api.md), built as JSON and parsed by the browser. Never a secret.
 
 use serde_json::{json, Value};
+use uniprov::client::transport::TransportError;
 use uniprov::client::{ClientError, Remedy, RemoteInfo, SecuritySummary, Timings};
 use uniprov::core::messages::{AuthMode, WifiConnected, WifiFailReason, WifiScanEntry, WifiStatus};
 use uniprov::core::qr::QrPayload;
@@ -96,6 +97,23 @@ pub fn qr(payload: &QrPayload) -> Value {
 
 /// A failure, as `{ class, message, hint?, retryAfter? }`.
 pub fn error(error: &ClientError) -> Value {
+    if let ClientError::Transport {
+        source: TransportError::LineTooLong { len, max, .. },
+        ..
+    } = error
+    {
+        // The library's text names the CLI's option; the page has its own switch.
+        return json!({
+            "class": error.class().name(),
+            "message": format!(
+                "a {len}-byte console line does not fit the device's console, which takes at \
+                 most {max} bytes per line (an ESP-IDF console: 255, too short for security 2)"
+            ),
+            "hint": "a uniprov device's console takes longer lines: tick \"Long lines\"; \
+                     an ESP32 over its serial console needs security 0 or 1 (use Bluetooth \
+                     or its hotspot for security 2)",
+        });
+    }
     let mut value = json!({
         "class": error.class().name(),
         "message": uniprov::client::error_chain(error),
