@@ -11,6 +11,9 @@
 # * `static`: a fully static x86_64 binary (musl, default features: every client subcommand
 #   and the device on the simulated radio or wpa_supplicant, no D-Bus) for factory lines.
 #
+# Every binary embeds the browser provisioning page, built first by scripts/web.sh
+# (UNIPROV_RELEASE_WEB=0 skips it: the binaries then serve a "page not built" placeholder).
+#
 # Output in dist/ (or $UNIPROV_DIST): the binaries as uniprov-<version>-<triple>, the .deb
 # files, SHA256SUMS and SIZES (bytes of every artifact). Installs what it lacks when run as root
 # on Debian (apt: the cross toolchains, libdbus-1-dev:arm64/:armhf, help2man; rustup targets;
@@ -112,6 +115,13 @@ package() { local a=$1 t; t=$(triple "$a")
 
 mkdir -p "$DIST"
 install_tools
+# The browser provisioning page (web/dist, embedded by crates/cli/build.rs into every binary):
+# built here so that a release never ships the "page not built" placeholder.
+if [ "${UNIPROV_RELEASE_WEB:-1}" != 0 ]; then
+  s=$SECONDS; say "web page (scripts/web.sh)"
+  bash scripts/web.sh >&2
+  say "web page built in $((SECONDS - s)) s"
+fi
 host_bin="" feature_bin=""
 for a in "${ARCHES[@]}"; do
   s=$SECONDS; say "build $a ($(triple "$a"))"
@@ -122,6 +132,9 @@ for a in "${ARCHES[@]}"; do
     *) dest=$DIST/uniprov-$VERSION-$(gnu_prefix "$a");; esac
   strip_cmd=strip; case $a in arm64|armhf) strip_cmd=$(gnu_prefix "$a")-strip;; esac
   "$strip_cmd" -o "$dest" "$bin"
+  if [ "${UNIPROV_RELEASE_WEB:-1}" != 0 ] && ! grep -qa 'pkg/uniprov_web_bg.wasm' "$dest"; then
+    echo "release.sh: $dest does not embed the web page (web/dist)" >&2; exit 1
+  fi
   say "built $a in $((SECONDS - s)) s: $(file -b "$dest" | cut -d, -f1-2)"
 done
 debs=(); for a in "${ARCHES[@]}"; do [ "$a" = static ] || debs+=("$a"); done

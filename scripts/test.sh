@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The whole test suite: unit, vector, pair and end-to-end tests, the no_std build of the core,
-# the packaging check and the interop checks. This is the README's test command and what
-# .ci/run calls. Every check runs even when an earlier one failed; the last line is the verdict,
-# `N passed, M failed` (the cargo tests counted one by one, each other check as one), and the
+# the browser tests of the web page, the packaging check and the interop checks. This is the
+# README's test command and what .ci/run calls. Every check runs even when an earlier one
+# failed; the last line is the verdict, `N passed, M failed` (the cargo and browser tests
+# counted one by one, each other check as one), and the
 # exit status is non-zero when anything failed.
 #
 # Needs: a Rust toolchain (cargo), a C linker (build-essential), python3 with python3-venv and
 # network access for the interop check (it installs the PyPI package esp-protocomm into a
-# cached virtual environment; UNIPROV_SKIP_INTEROP=1 skips it, saying so).
+# cached virtual environment; UNIPROV_SKIP_INTEROP=1 skips it, saying so). The browser tests
+# need node, npm and Debian's chromium (else they print SKIPPED, or fail when CI is set) and
+# build the page with the wasm32 target and wasm-bindgen-cli (installed when missing).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -69,6 +72,23 @@ interop() {
 }
 
 check "no_std build of uniprov-core" no_std_build
+
+# First, because it builds web/dist, which the uniprov binary embeds: the cargo tests then use
+# the same binary. Its node tests are counted one by one from node's `ℹ pass N` / `ℹ fail N`.
+echo "== browser tests (bash scripts/browser-test.sh): the web page in headless Chromium"
+bash scripts/browser-test.sh 2>&1 | tee "$log"
+browser_status=${PIPESTATUS[0]}
+read -r browser_passed browser_failed < <(
+  awk '/^ℹ pass [0-9]+$/ { p += $3 } /^ℹ fail [0-9]+$/ { f += $3 } END { print p + 0, f + 0 }' "$log"
+)
+passed=$((passed + browser_passed))
+failed=$((failed + browser_failed))
+if [ "$browser_failed" -gt 0 ]; then
+  failures+=("browser tests: $browser_failed tests")
+elif [ "$browser_status" -ne 0 ]; then
+  failed=$((failed + 1))
+  failures+=("browser tests (exit $browser_status without a failed test: build error, missing tool)")
+fi
 
 echo "== cargo test --workspace --all-targets --no-fail-fast"
 # The cargo test lines are counted from its `test result:` summaries; a build failure or a

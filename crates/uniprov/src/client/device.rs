@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use tokio::time::Instant;
+use super::clock::Instant;
 
 use tracing::{debug, info};
 use uniprov_core::messages::config::{ConfigRequest, ConfigResponse};
@@ -442,7 +442,7 @@ async fn pause(
         });
     }
     let next = (delay * 2).min(options.poll_max.max(options.poll_initial));
-    tokio::time::sleep(delay).await;
+    super::clock::sleep(delay).await;
     Ok(next)
 }
 

@@ -18,10 +18,13 @@
 pub mod transport;
 
 pub mod ble;
+mod clock;
+#[cfg(not(target_arch = "wasm32"))]
 mod connect;
 mod device;
 mod error;
 pub mod flow;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod manifest;
 mod negotiate;
 mod negotiate_offer;
@@ -30,6 +33,7 @@ mod report;
 mod scan;
 mod session;
 
+#[cfg(not(target_arch = "wasm32"))]
 pub use connect::open;
 pub use device::{remote_info, Provisioned, RemoteDevice, VERSION_PROBE};
 pub use error::{ClientError, DeviceState, ErrorClass, MissingCredential, Remedy};

@@ -1,7 +1,7 @@
 //! Wi-Fi and Thread scans (docs/protocol.md §10.6): a blocking start, the status, then the results
 //! in pages that never reach past `result_count` (older firmware can crash on such requests).
 
-use tokio::time::Instant;
+use super::clock::Instant;
 
 use tracing::debug;
 use uniprov_core::messages::scan::{ScanReply, ScanRequest, ScanResponse};
@@ -183,7 +183,7 @@ impl RemoteDevice {
                     after: limit,
                 });
             }
-            tokio::time::sleep(delay).await;
+            super::clock::sleep(delay).await;
             delay = (delay * 2).min(self.options().poll_max);
         }
     }

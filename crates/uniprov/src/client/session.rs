@@ -61,7 +61,7 @@ impl Session {
     ) -> Result<Vec<u8>, ClientError> {
         trace!(endpoint, len = body.len(), "request");
         let sent =
-            tokio::time::timeout(self.request_timeout, self.transport.request(endpoint, body));
+            super::clock::timeout(self.request_timeout, self.transport.request(endpoint, body));
         match sent.await {
             Ok(Ok(response)) => {
                 trace!(endpoint, len = response.len(), "response");

@@ -31,24 +31,11 @@ use tokio::io::{
 };
 use tokio::process::{Child, Command};
 
-use super::console_frame::{after_echo, find, response_in};
-use super::{decode_hex, encode_hex, ClientTransport, TransportError};
-
-/// The device's prompt, by which the end of a response is recognised.
-const PROMPT: &[u8] = b"\n>> ";
-
-/// The longest line, CR included, that ESP-IDF's console reads (§9.3: a 256-byte buffer whose
-/// line ends at 255 bytes).
-pub const ESP_CONSOLE_MAX_LINE: usize = 255;
-
-/// The longest line, CR included, that a `uniprov device` console reads by default.
-pub const UNIPROV_CONSOLE_MAX_LINE: usize = 16385;
-
-/// How long a serial console must stay silent before the first request (see `drain_until_quiet`).
-const QUIET: Duration = Duration::from_millis(100);
-
-/// What ends a request line: a lone CR, as a terminal sends on Enter (§9.3).
-const LINE_END: &[u8] = b"\r";
+use super::console_frame::{
+    find, parse_response, RequestLine, ESP_CONSOLE_MAX_LINE, LINE_END, PROMPT, QUIET,
+    UNIPROV_CONSOLE_MAX_LINE,
+};
+use super::{decode_hex, ClientTransport, TransportError};
 
 /// Settings of the console client.
 #[derive(Debug, Clone)]
@@ -210,8 +197,11 @@ impl ConsoleClient {
         self.session
     }
 
-    async fn interactive_request(&mut self, line: String) -> Result<Vec<u8>, TransportError> {
-        let prompt = format!("Client->Device msg : {line}\nEnter device->client msg : ");
+    async fn interactive_request(&mut self, line: RequestLine) -> Result<Vec<u8>, TransportError> {
+        let prompt = format!(
+            "Client->Device msg : {}\nEnter device->client msg : ",
+            line.text()
+        );
         self.writer.write_all(prompt.as_bytes()).await?;
         self.writer.flush().await?;
         let mut typed = Vec::new();
@@ -229,7 +219,7 @@ impl ConsoleClient {
             .ok_or_else(|| TransportError::Protocol("typed response is not hex".into()))
     }
 
-    async fn prompted_request(&mut self, line: String) -> Result<Vec<u8>, TransportError> {
+    async fn prompted_request(&mut self, line: RequestLine) -> Result<Vec<u8>, TransportError> {
         let limit = self.config.response_timeout;
         let exchange = self.prompted_exchange(line);
         let output = match limit {
@@ -238,14 +228,12 @@ impl ConsoleClient {
                 .map_err(|_| TransportError::Timeout)??,
             None => exchange.await?,
         };
-        response_in(&output)
-            .map_err(|_| TransportError::Protocol("device printed a non-hex response".into()))?
-            .ok_or(TransportError::ClosedWithoutResponse)
+        parse_response(&output)
     }
 
     /// Writes `line` and returns the device's output for it after the echo, up to the next
     /// prompt.
-    async fn prompted_exchange(&mut self, line: String) -> Result<Vec<u8>, TransportError> {
+    async fn prompted_exchange(&mut self, line: RequestLine) -> Result<Vec<u8>, TransportError> {
         let Mode::Prompted { echoed, synced } = self.mode else {
             return Err(TransportError::Protocol("not a prompted console".into()));
         };
@@ -267,18 +255,11 @@ impl ConsoleClient {
                 synced: true,
             };
         }
-        let mut bytes = line.clone().into_bytes();
-        bytes.extend_from_slice(LINE_END);
         // One write: the CR must be the last byte of the burst that carries the line.
-        self.write_raw(&bytes).await?;
-        if !echoed {
-            return self.read_until_prompt().await;
-        }
-        let prefix_end = line.rfind(' ').map_or(line.len(), |at| at + 1);
-        let needle = line.as_bytes().get(..prefix_end).unwrap_or_default();
+        self.write_raw(&line.to_send()).await?;
         loop {
             let output = self.read_until_prompt().await?;
-            if let Some(rest) = after_echo(&output, needle) {
+            if let Some(rest) = line.after_echo(&output, echoed) {
                 return Ok(rest.to_vec());
             }
             tracing::debug!(
@@ -324,24 +305,12 @@ impl ConsoleClient {
 #[async_trait::async_trait]
 impl ClientTransport for ConsoleClient {
     async fn request(&mut self, endpoint: &str, body: &[u8]) -> Result<Vec<u8>, TransportError> {
-        if endpoint.is_empty() || endpoint.contains(|c: char| c.is_whitespace()) {
-            return Err(TransportError::Protocol(format!(
-                "bad endpoint {endpoint:?}"
-            )));
-        }
-        let line = format!("{endpoint} {} {}", self.session, encode_hex(body));
+        let line = RequestLine::new(endpoint, self.session, body)?;
         match self.mode {
             Mode::Interactive => self.interactive_request(line).await,
             Mode::Prompted { .. } => {
                 let max = self.config.max_line.unwrap_or(UNIPROV_CONSOLE_MAX_LINE);
-                let len = line.len() + LINE_END.len();
-                if len > max {
-                    return Err(TransportError::LineTooLong {
-                        endpoint: endpoint.to_owned(),
-                        len,
-                        max,
-                    });
-                }
+                line.check_fits(endpoint, max)?;
                 self.prompted_request(line).await
             }
         }

@@ -3,18 +3,36 @@
 //! A device refuses a request by closing the connection (HTTP) or printing nothing (console)
 //! (§3.3); every transport reports that as [`TransportError::ClosedWithoutResponse`].
 
+#[cfg(not(target_arch = "wasm32"))]
 pub mod console;
-mod console_frame;
+pub mod console_frame;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod http;
 
-pub use console::{
-    ConsoleClient, ConsoleClientConfig, ESP_CONSOLE_MAX_LINE, UNIPROV_CONSOLE_MAX_LINE,
-};
+#[cfg(not(target_arch = "wasm32"))]
+pub use console::{ConsoleClient, ConsoleClientConfig};
+pub use console_frame::{ESP_CONSOLE_MAX_LINE, UNIPROV_CONSOLE_MAX_LINE};
+#[cfg(not(target_arch = "wasm32"))]
 pub use http::{HttpClient, HttpClientConfig};
 
-/// Carries requests to a device's endpoints.
-#[async_trait::async_trait]
-pub trait ClientTransport: Send {
+/// `Send` where transports run on a multi-threaded runtime; nothing in the browser, whose
+/// transports hold JavaScript objects and run on its one thread.
+#[cfg(not(target_arch = "wasm32"))]
+pub trait MaybeSend: Send {}
+#[cfg(not(target_arch = "wasm32"))]
+impl<T: Send + ?Sized> MaybeSend for T {}
+/// `Send` where transports run on a multi-threaded runtime; nothing in the browser, whose
+/// transports hold JavaScript objects and run on its one thread.
+#[cfg(target_arch = "wasm32")]
+pub trait MaybeSend {}
+#[cfg(target_arch = "wasm32")]
+impl<T: ?Sized> MaybeSend for T {}
+
+/// Carries requests to a device's endpoints. Implement it with `#[async_trait]` natively and
+/// `#[async_trait(?Send)]` for `wasm32`.
+#[cfg_attr(not(target_arch = "wasm32"), async_trait::async_trait)]
+#[cfg_attr(target_arch = "wasm32", async_trait::async_trait(?Send))]
+pub trait ClientTransport: MaybeSend {
     /// Sends `body` to `endpoint` and returns the device's response bytes.
     async fn request(&mut self, endpoint: &str, body: &[u8]) -> Result<Vec<u8>, TransportError>;
 
