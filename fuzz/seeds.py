@@ -225,6 +225,24 @@ def seeds_qr():
         yield e["payload"].encode()
 
 
+def seeds_captive_dns():
+    """DNS queries as phones send them for their connectivity checks (A, AAAA, EDNS), a
+    response, another opcode and a compressed name."""
+    def query(qid, name, qtype, flags=0x0100, extra=b""):
+        labels = b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\x00"
+        header = struct.pack(">HHHHHH", qid, flags, 1, 0, 0, 1 if extra else 0)
+        return header + labels + struct.pack(">HH", qtype, 1) + extra
+    edns = b"\x00" + struct.pack(">HHIH", 41, 1232, 0, 0)
+    for i, name in enumerate(("connectivitycheck.gstatic.com", "captive.apple.com",
+                              "www.msftconnecttest.com", "nmcheck.gnome.org")):
+        yield query(i, name, 1)
+        yield query(i, name, 28)
+        yield query(i, name, 1, extra=edns)
+    yield query(9, "example.com", 1, flags=0x8180)
+    yield query(10, "example.com", 1, flags=0x2800)
+    yield struct.pack(">HHHHHH", 11, 0x0100, 1, 0, 0, 0) + b"\xc0\x0c" + struct.pack(">HH", 1, 1)
+
+
 def router_transcripts():
     """(selector, device tape, [(endpoint, request bytes, response plaintext or None)])."""
     for scheme in (0, 1, 2):
@@ -328,6 +346,7 @@ TARGETS = {
     "console_line": seeds_console,
     "http_request": seeds_http,
     "manager_sequence": seeds_manager,
+    "captive_dns": seeds_captive_dns,
 }
 
 

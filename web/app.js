@@ -245,6 +245,11 @@ function showConnectError(error) {
     startBackoff(error.retryAfter);
     return;
   }
+  if (/HTTP 405\b/.test(text ?? "")) {
+    // `uniprov web` serves the page alone: its POST answers 405 Method Not Allowed.
+    showResult("no_device", "No device behind this page", "This address serves only the page (uniprov web).", "Connect over Bluetooth or a serial cable instead.");
+    return;
+  }
   showResult(kind, title, text, hint);
 }
 

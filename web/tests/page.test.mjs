@@ -298,3 +298,35 @@ test("device unreachable: Connect after the device went away says so", TIMEOUT, 
     await device.stop();
   }
 });
+
+test("uniprov web: the page alone; Connect over HTTP says there is no device behind it", TIMEOUT, async () => {
+  const { spawn } = await import("node:child_process");
+  const { uniprovBin } = await import("./harness.mjs");
+  const child = spawn(uniprovBin(), ["web", "--listen", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "pipe"] });
+  const page = await browser.newPage();
+  try {
+    let printed = "";
+    const url = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`uniprov web printed no URL: ${printed}`)), 20000);
+      const look = (chunk) => {
+        printed += chunk;
+        const found = printed.match(/http:\/\/(?:localhost|127\.0\.0\.1):\d+\//);
+        if (found) {
+          clearTimeout(timer);
+          resolve(found[0]);
+        }
+      };
+      child.stdout.on("data", look);
+      child.stderr.on("data", look);
+      child.on("exit", (code) => reject(new Error(`uniprov web exited ${code}: ${printed}`)));
+    });
+    await page.goto(url);
+    await page.getByLabel("Proof of possession or password").fill("abcd1234");
+    await page.getByRole("button", { name: "Connect" }).click();
+    const result = await outcome(page, "no_device");
+    assert.match(result.title, /No device behind this page/);
+  } finally {
+    await page.close();
+    child.kill("SIGINT");
+  }
+});
