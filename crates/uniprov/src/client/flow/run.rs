@@ -4,13 +4,14 @@
 use tracing::{info_span, Instrument};
 use uniprov_core::Entropy;
 
-use super::super::clock::Instant;
-use super::super::connect::open;
-use super::super::device::RemoteDevice;
-use super::super::error::{ClientError, DeviceState};
-use super::super::negotiate_offer::offers_provisioning;
-use super::super::report::{Phase, Report};
-use super::super::CUSTOM_DATA_ENDPOINT;
+use crate::client::clock::Instant;
+use crate::client::connect::open;
+use crate::client::device::RemoteDevice;
+use crate::client::error::{ClientError, DeviceState};
+use crate::client::negotiate_offer::offers_provisioning;
+use crate::client::report::{Phase, Report};
+use crate::client::CUSTOM_DATA_ENDPOINT;
+
 use super::{
     Action, Ctrl, CustomReply, Hooks, Job, NetworkCredentials, NetworkStatus, Networks, Outcome,
 };
