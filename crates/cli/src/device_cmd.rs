@@ -315,12 +315,17 @@ async fn run_softap(options: &Options, secret: security::Configured) -> anyhow::
     let dns_address = captive.then_some(CAPTIVE_DNS_ADDRESS);
     let softap = softap::open(&options.radio, &options.output.service_name, dns_address).await?;
     let (stop_dns, dns_stopped) = tokio::sync::oneshot::channel();
+    // Without its DNS the portal still works for a person who browses to the device's
+    // address: a warning, like a failed drop-in or address (networkmanager/softap.rs).
     let dns = match captive {
         true => match softap::captive_dns(dns_stopped).await {
             Ok(task) => Some(task),
             Err(e) => {
-                softap.stop_hotspot().await;
-                return Err(e);
+                tracing::warn!(
+                    "{e:#}: phones will not open the page by themselves (browse to http://{}/)",
+                    uniprov::device::network::softap::DEFAULT_ADDRESS
+                );
+                None
             }
         },
         false => None,

@@ -6,8 +6,9 @@
 //!   a [`StaticSite`] is configured ([`HttpConfig::site`]): then `GET` and `HEAD` are answered
 //!   from the site (`static_site.rs`: the page, or `404`) on a kept-alive connection, and only
 //!   other methods get the `405`. With a [`CaptivePortal`] ([`HttpConfig::captive`]) too, the
-//!   phones' connectivity checks are redirected to the page (`captive.rs`). `POST` is handled the same with or without a site, so ESP
-//!   clients (esp_prov, the phone apps) never notice the page;
+//!   phones' connectivity checks are redirected to the page (`captive.rs`). `POST` is handled
+//!   the same with or without a site, so ESP clients (esp_prov, the phone apps) never notice
+//!   the page;
 //! * `Content-Length` is required and must be `1..=max_body` (ESP-IDF: 4096). A request with a
 //!   missing, zero or oversized length, or with `Transfer-Encoding`, is **refused without
 //!   reading its body**: the connection closes without any response, which is what ESP-IDF does
