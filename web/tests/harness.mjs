@@ -38,84 +38,91 @@ export function chromiumPath() {
 }
 
 /**
- * Starts `uniprov device` on 127.0.0.1:<free port> with the page as its web root, and resolves
- * once it announced its address. `options.args`: the security options and anything else.
+ * Chromium's switches as the machine's probe found them (no background networking: this
+ * machine's network is closed), shared by every browser test.
  */
-export async function startDevice(options = {}) {
-  if (!existsSync(join(distDir, "index.html"))) {
-    throw new Error(`${distDir}/index.html is missing: run scripts/web.sh first`);
-  }
-  const work = mkdtempSync(join(tmpdir(), "uniprov-web-test-"));
-  const args = [
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/**
+ * Spawns `uniprov device ARGS` on the simulated radio with its own state directory. With
+ * `options.events` (the default) it adds `--events json` and collects the JSON events of its
+ * stdout; `options.stdin: "pipe"` keeps stdin for a stdio console. Returns `{ child, events,
+ * waitEvent(predicate, timeoutMs), exited, stderr(), stop() }`.
+ */
+export function spawnDevice(args, options = {}) {
+  const work = mkdtempSync(join(tmpdir(), "uniprov-web-device-"));
+  const all = [
     "device",
-    "--transport", "http",
-    "--listen", "127.0.0.1:0",
-    "--events", "json",
     "--radio", "sim",
     "--state-dir", join(work, "state"),
     "--sim-connect-delay-ms", String(options.connectDelayMs ?? 300),
     "--cleanup-delay-ms", "200",
-    // The page from web/dist, or (embedded: true) the copy built into the binary.
-    ...(options.embedded ? ["--web-page", "on"] : ["--web-root", distDir]),
-    ...(options.args ?? []),
+    ...args,
   ];
-  const child = spawn(uniprovBin(), args, { stdio: ["ignore", "pipe", "pipe"] });
+  const eventsOnStdout = options.events !== false && !args.includes("--events");
+  if (eventsOnStdout) all.push("--events", "json");
+  const child = spawn(uniprovBin(), all, { stdio: [options.stdin ?? "ignore", "pipe", "pipe"] });
   const events = [];
-  const waiters = [];
+  const waiters = new Set();
   let stderr = "";
   child.stderr.on("data", (chunk) => {
     stderr += chunk;
   });
-  createInterface({ input: child.stdout }).on("line", (line) => {
-    let event;
-    try {
-      event = JSON.parse(line);
-    } catch (_) {
-      return;
-    }
-    events.push(event);
-    for (const waiter of [...waiters]) waiter.check();
-  });
-  const exited = new Promise((resolveExit) => child.on("exit", (code, signal) => resolveExit({ code, signal })));
+  if (eventsOnStdout) {
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      try {
+        events.push(JSON.parse(line));
+      } catch (_) {
+        return;
+      }
+      for (const waiter of [...waiters]) waiter();
+    });
+  }
   let exit = null;
-  exited.then((status) => {
-    exit = status;
-    for (const waiter of [...waiters]) waiter.check();
+  const exited = new Promise((done) => {
+    const ended = (status) => {
+      if (exit) return;
+      exit = status;
+      for (const waiter of [...waiters]) waiter();
+      done(exit);
+    };
+    child.on("exit", (code, signal) => ended({ code, signal }));
+    child.on("error", (error) => ended({ error: `${error.message} (build it: cargo build -p uniprov-cli, or set UNIPROV_BIN)` }));
   });
 
-  /** Resolves with the first event matching `predicate` (a name or a function). */
-  function waitEvent(predicate, timeoutMs = 20000) {
+  /** The first event matching `predicate` (an event name or a function). */
+  function waitEvent(predicate, timeoutMs = 30000) {
     const test = typeof predicate === "string" ? (e) => e.event === predicate : predicate;
-    return new Promise((resolveWait, reject) => {
-      const waiter = {
-        check() {
-          const found = events.find(test);
-          if (found) {
-            done();
-            resolveWait(found);
-          } else if (exit) {
-            done();
-            reject(new Error(`device exited (${JSON.stringify(exit)}) before the event; events: ${JSON.stringify(events)}; stderr:\n${stderr}`));
-          }
-        },
-      };
+    return new Promise((found, failed) => {
       const timer = setTimeout(() => {
-        done();
-        reject(new Error(`no such device event within ${timeoutMs} ms; events: ${JSON.stringify(events)}`));
+        waiters.delete(check);
+        failed(new Error(`no such device event within ${timeoutMs} ms; events: ${JSON.stringify(events)}\n${stderr}`));
       }, timeoutMs);
-      function done() {
-        clearTimeout(timer);
-        const i = waiters.indexOf(waiter);
-        if (i >= 0) waiters.splice(i, 1);
+      function check() {
+        const event = events.find(test);
+        if (event || exit) {
+          clearTimeout(timer);
+          waiters.delete(check);
+          if (event) found(event);
+          else failed(new Error(`device exited (${JSON.stringify(exit)}) first; events: ${JSON.stringify(events)}\n${stderr}`));
+        }
       }
-      waiters.push(waiter);
-      waiter.check();
+      waiters.add(check);
+      check();
     });
   }
 
-  const listening = await waitEvent((e) => e.event === "listening" && e.transport === "http", 30000);
   return {
-    url: `http://${listening.addr}/`,
+    child,
     events,
     waitEvent,
     exited,
@@ -132,6 +139,34 @@ export async function startDevice(options = {}) {
   };
 }
 
+/**
+ * Starts `uniprov device` on 127.0.0.1:<free port> with the page as its web root, and resolves
+ * once it announced its address (`url`). `options.args`: the security options and anything
+ * else; `options.embedded`: the copy of the page built into the binary instead.
+ */
+export async function startDevice(options = {}) {
+  if (!existsSync(join(distDir, "index.html"))) {
+    throw new Error(`${distDir}/index.html is missing: run scripts/web.sh first`);
+  }
+  const device = spawnDevice(
+    [
+      "--transport", "http",
+      "--listen", "127.0.0.1:0",
+      // The page from web/dist, or (embedded: true) the copy built into the binary.
+      ...(options.embedded ? ["--web-page", "on"] : ["--web-root", distDir]),
+      ...(options.args ?? []),
+    ],
+    { connectDelayMs: options.connectDelayMs },
+  );
+  try {
+    const listening = await device.waitEvent((e) => e.event === "listening" && e.transport === "http");
+    return { ...device, url: `http://${listening.addr}/` };
+  } catch (error) {
+    await device.stop();
+    throw error;
+  }
+}
+
 /** Launches Debian's Chromium headless with its own fresh profile. */
 export async function launchBrowser() {
   const profile = mkdtempSync(join(tmpdir(), "uniprov-web-chromium-"));
@@ -142,16 +177,7 @@ export async function launchBrowser() {
     deviceScaleFactor: 1,
     isMobile: false,
     hasTouch: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
+    args: CHROMIUM_ARGS,
   });
   return {
     context,
