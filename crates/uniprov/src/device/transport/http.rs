@@ -71,6 +71,7 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
+use super::accept::accept_within_limit;
 use super::captive::CaptivePortal;
 use super::http_io::{Activity, DeadlineIo};
 use super::http_sessions::SessionTable;
@@ -230,25 +231,9 @@ impl HttpTransport {
         let mut connections = JoinSet::new();
         let mut next_id: u64 = 0;
         tokio::pin!(shutdown);
-        loop {
-            let permit = tokio::select! {
-                () = &mut shutdown => break,
-                permit = Arc::clone(&limit).acquire_owned() => permit,
-            };
-            let Ok(permit) = permit else { break };
-            let accepted = tokio::select! {
-                () = &mut shutdown => break,
-                accepted = listener.accept() => accepted,
-            };
-            let (stream, peer) = match accepted {
-                Ok(accepted) => accepted,
-                Err(error) => {
-                    // Out of descriptors and the like: back off instead of spinning.
-                    tracing::warn!(%error, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            };
+        while let Some((stream, peer, permit)) =
+            accept_within_limit(&listener, &limit, &mut shutdown).await
+        {
             next_id += 1;
             let span = tracing::info_span!("http", conn = next_id, %peer);
             let connection = self.connection(peer);

@@ -12,6 +12,7 @@
 //! (`open.rs` picks the transport, the transport's own file knows how it binds, opens its port or
 //! registers with BlueZ) and hands back the task that serves it.
 
+mod accept;
 #[cfg(all(target_os = "linux", feature = "ble"))]
 pub mod ble;
 pub mod captive;

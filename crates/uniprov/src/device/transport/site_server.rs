@@ -17,6 +17,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use super::accept::accept_within_limit;
 use super::static_site::{page_response, StaticSite};
 
 /// Connections served at once; more wait in the listen backlog.
@@ -33,24 +34,9 @@ pub async fn serve_site(
     let limit = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
-    loop {
-        let permit = tokio::select! {
-            () = &mut shutdown => break,
-            permit = Arc::clone(&limit).acquire_owned() => permit,
-        };
-        let Ok(permit) = permit else { break };
-        let accepted = tokio::select! {
-            () = &mut shutdown => break,
-            accepted = listener.accept() => accepted,
-        };
-        let (stream, peer) = match accepted {
-            Ok(accepted) => accepted,
-            Err(error) => {
-                tracing::warn!(%error, "accept failed");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            }
-        };
+    while let Some((stream, peer, permit)) =
+        accept_within_limit(&listener, &limit, &mut shutdown).await
+    {
         let site = Arc::clone(&site);
         connections.spawn(async move {
             let service = hyper::service::service_fn(move |request: Request<Incoming>| {
