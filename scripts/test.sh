@@ -9,8 +9,9 @@
 # Needs: a Rust toolchain (cargo), a C linker (build-essential), python3 with python3-venv and
 # network access for the interop check (it installs the PyPI package esp-protocomm into a
 # cached virtual environment; UNIPROV_SKIP_INTEROP=1 skips it, saying so). The browser tests
-# need node, npm and Debian's chromium (else they print SKIPPED, or fail when CI is set) and
-# build the page with the wasm32 target and wasm-bindgen-cli (installed when missing).
+# need Debian's chromium (else they print SKIPPED, or fail when CI is set) and PyPI's
+# playwright wheel (playwright-core and its Node, in a cached virtual environment), and build
+# the page with the wasm32 target and wasm-bindgen-cli (installed when missing).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
