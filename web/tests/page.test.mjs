@@ -330,3 +330,38 @@ test("uniprov web: the page alone; Connect over HTTP says there is no device beh
     child.kill("SIGINT");
   }
 });
+
+test("the wasm API beyond the page's buttons: custom-data and prov-ctrl on a security 2 session", TIMEOUT, async () => {
+  const password = secret("pwd");
+  const args = ["--sec-ver", "2", "--sec2-pwd", password, "--custom-endpoint", "custom-data"];
+  await withDevice(args, async (device, page) => {
+    await page.goto(device.url);
+    const result = await page.evaluate(async (password) => {
+      const wasm = await import("./pkg/uniprov_web.js");
+      await wasm.default();
+      const { openHttp } = await import("./http.js");
+      const session = await wasm.Device.connect(openHttp(), { password });
+      const reply = await session.custom("custom-data", new TextEncoder().encode("hello"));
+      let unknown;
+      try {
+        await session.ctrl("explode");
+      } catch (error) {
+        unknown = error.class;
+      }
+      let missing;
+      try {
+        await session.custom("no-such-endpoint", new Uint8Array([1]));
+      } catch (error) {
+        missing = error.class;
+      }
+      await session.close();
+      return { reply: Array.from(reply), unknown, missing, security: session.security() };
+    }, password);
+    // The ESP examples' custom-data answers "SUCCESS\0" (uniprov device --custom-endpoint).
+    assert.equal(String.fromCharCode(...result.reply), "SUCCESS\0");
+    assert.equal(result.unknown, "usage");
+    assert.ok(["other", "not_offered"].includes(result.missing), `an unknown endpoint: ${result.missing}`);
+    assert.equal(result.security.secVer, 2);
+    assertNoSecretInConsole(page, password);
+  });
+});

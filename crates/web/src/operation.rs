@@ -163,6 +163,50 @@ impl Device {
         })
     }
 
+    /// Sends a prov-ctrl command (§10.6): `"reset"` (forget a failed attempt so that new
+    /// credentials are taken) or `"reprov"` (restart provisioning on a device that finished
+    /// it). A promise of `undefined`.
+    pub fn ctrl(&self, command: String) -> Promise {
+        let shared = self.shared.clone();
+        future_to_promise(async move {
+            let command = match command.as_str() {
+                "reset" => Ctrl::Reset,
+                "reprov" => Ctrl::Reprov,
+                other => {
+                    return Err(shape::to_js(&shape::usage(
+                        "usage",
+                        &format!("unknown prov-ctrl command {other:?} (reset, reprov)"),
+                    )))
+                }
+            };
+            let mut device = shared.take()?;
+            shared.phase("ctrl");
+            let result = device.ctrl(command).await;
+            if result.is_ok() && command == Ctrl::Reset {
+                shared.attempt_failed.set(false);
+            }
+            shared.put(device);
+            result
+                .map(|()| JsValue::UNDEFINED)
+                .map_err(|e| js_error(&e))
+        })
+    }
+
+    /// Sends `data` to the custom endpoint `endpoint` (the ESP examples' `custom-data`) through
+    /// the session cipher: a promise of the response bytes (`Uint8Array`).
+    pub fn custom(&self, endpoint: String, data: Vec<u8>) -> Promise {
+        let shared = self.shared.clone();
+        future_to_promise(async move {
+            let mut device = shared.take()?;
+            shared.phase("custom");
+            let result = device.custom(&endpoint, &data).await;
+            shared.put(device);
+            result
+                .map(|response| js_sys::Uint8Array::from(response.as_slice()).into())
+                .map_err(|e| js_error(&e))
+        })
+    }
+
     /// Ends the link (BLE: disconnects). Best effort; the device is unusable afterwards.
     pub fn close(&self) -> Promise {
         let shared = self.shared.clone();
