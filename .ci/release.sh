@@ -51,6 +51,14 @@ fi
 for q in qemu-aarch64 qemu-arm; do update-binfmts --enable "$q" 2>/dev/null || true; done
 for a in arm64 armhf; do arch-test "$a" >/dev/null || echo "warning: $a binaries do not run here (binfmt_misc); the emulated tests will fail"; done
 
+# The foreign architectures before anything reads apt's lists for them: make-root.sh keys its
+# cache on their candidate versions while release.sh installs the cross packages.
+added=""
+for a in arm64 armhf; do
+  dpkg --print-foreign-architectures | grep -qx "$a" || { dpkg --add-architecture "$a"; added=1; }
+done
+[ -z "$added" ] || apt-get update -qq
+
 # The Debian roots of the emulated tests are made (mmdebstrap, maintainer scripts under
 # qemu-user: mostly one core) while the cross builds run.
 ( for a in arm64 armhf; do s=$SECONDS

@@ -19,7 +19,10 @@ SUITE=$(. /etc/os-release && echo "$VERSION_CODENAME")
 SRC=""; for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list; do [ -s "$f" ] && { SRC=$f; break; }; done
 [ -n "$SRC" ] || { log "no apt sources file"; exit 1; }
 mkdir -p "$CACHE"
-KEY=$( { echo "recipe 1: $VARIANT $SUITE $ARCH $PKGS, no man/locale/doc"; apt-cache policy "libc6:$ARCH" "libdbus-1-3:$ARCH" "apt:$ARCH" 2>/dev/null | grep -E '^[a-z]|Candidate'; } | sha256sum | cut -c1-16)
+# The candidate versions join the key when apt knows the architecture; an empty answer (the
+# architecture not added yet, lists being updated) must not stop the script: mmdebstrap uses
+# its own apt configuration.
+KEY=$( { echo "recipe 1: $VARIANT $SUITE $ARCH $PKGS, no man/locale/doc"; apt-cache policy "libc6:$ARCH" "libdbus-1-3:$ARCH" "apt:$ARCH" 2>/dev/null | grep -E '^[a-z]|Candidate' || true; } | sha256sum | cut -c1-16)
 TAR=$CACHE/root-$ARCH.tar
 if [ "$(cat "$TAR.key" 2>/dev/null)" = "$KEY" ] && [ -s "$TAR" ]; then
   log "cached ($TAR, key $KEY)"
