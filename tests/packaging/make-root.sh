@@ -15,6 +15,7 @@ CACHE=${UNIPROV_PKG_CACHE:-$(cd "$(dirname "$0")/../.." && pwd)/target/packaging
 PKGS="libdbus-1-3"
 VARIANT=minbase
 log() { echo "[root $ARCH] $*" >&2; }
+trap 'log "failed at line $LINENO: $BASH_COMMAND"' ERR
 SUITE=$(. /etc/os-release && echo "$VERSION_CODENAME")
 SRC=""; for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list; do [ -s "$f" ] && { SRC=$f; break; }; done
 [ -n "$SRC" ] || { log "no apt sources file"; exit 1; }
