@@ -12,13 +12,15 @@ use uniprov::device::transport::{session_id, HttpConfig, HttpTransport};
 /// Upper bound for things that must happen promptly (a failure, not a synchronisation).
 const PATIENCE: Duration = Duration::from_secs(10);
 
-struct Server {
-    addr: SocketAddr,
-    seen: mpsc::UnboundedReceiver<Seen>,
+/// A running HTTP transport with the echoing fake manager (also used by `transport_http_site`).
+pub(crate) struct Server {
+    pub(crate) addr: SocketAddr,
+    pub(crate) seen: mpsc::UnboundedReceiver<Seen>,
     _stop: oneshot::Sender<()>,
 }
 
-async fn start(config: HttpConfig) -> Server {
+/// Starts the transport with `config` on a free loopback port; it stops when dropped.
+pub(crate) async fn start(config: HttpConfig) -> Server {
     let (queue, seen) = spawn_echo_manager();
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");

@@ -2,37 +2,13 @@
 //! loopback sockets: `GET` / `HEAD` serve the files on a kept-alive connection, `POST` is the
 //! same as without a site (§9.1), other methods are `405`.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
-use crate::fake_manager::{drain, spawn_echo_manager, Seen};
+use crate::fake_manager::drain;
+use crate::transport_http::start;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, oneshot};
-use uniprov::device::transport::{CaptivePortal, HttpConfig, HttpTransport, StaticSite};
-
-struct Server {
-    addr: SocketAddr,
-    seen: mpsc::UnboundedReceiver<Seen>,
-    _stop: oneshot::Sender<()>,
-}
-
-async fn start(config: HttpConfig) -> Server {
-    let (queue, seen) = spawn_echo_manager();
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(
-        HttpTransport::new(config, queue).serve(listener, async move {
-            let _ = stopped.await;
-        }),
-    );
-    Server {
-        addr,
-        seen,
-        _stop: stop,
-    }
-}
+use tokio::net::TcpStream;
+use uniprov::device::transport::{CaptivePortal, HttpConfig, StaticSite};
 
 fn site() -> Arc<StaticSite> {
     let site = StaticSite::new()
