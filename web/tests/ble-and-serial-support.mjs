@@ -6,7 +6,7 @@ import { createServer } from "node:http";
 import { readFileSync, existsSync } from "node:fs";
 import { join, resolve, extname, normalize, sep } from "node:path";
 import { chromium } from "playwright-core";
-import { repoRoot, distDir, HOME, uniprovBin, chromiumPath, spawnDevice, CHROMIUM_ARGS } from "./harness.mjs";
+import { repoRoot, distDir, HOME, uniprovBin, chromiumPath, spawnDevice, recordConsole, CHROMIUM_ARGS } from "./harness.mjs";
 
 export { repoRoot, distDir, HOME, uniprovBin };
 export const webDir = resolve(repoRoot, "web");
@@ -38,11 +38,7 @@ export async function launchChromium() {
     async newPage() {
       const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
       const page = await context.newPage();
-      const consoleLines = [];
-      page.on("console", (message) => consoleLines.push(message.text()));
-      page.on("pageerror", (error) => consoleLines.push(`pageerror: ${error.message}`));
-      page.consoleLines = consoleLines;
-      return page;
+      return recordConsole(page);
     },
     async close() {
       await browser.close();

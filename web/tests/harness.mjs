@@ -185,17 +185,22 @@ export async function launchBrowser() {
       // One context (the persistent profile): each test starts from no cookies.
       await context.clearCookies();
       const page = await context.newPage();
-      const consoleLines = [];
-      page.on("console", (message) => consoleLines.push(message.text()));
-      page.on("pageerror", (error) => consoleLines.push(`pageerror: ${error.message}`));
-      page.consoleLines = consoleLines;
-      return page;
+      return recordConsole(page);
     },
     async close() {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** Collects the page's console lines and uncaught errors in `page.consoleLines`; returns `page`. */
+export function recordConsole(page) {
+  const consoleLines = [];
+  page.on("console", (message) => consoleLines.push(message.text()));
+  page.on("pageerror", (error) => consoleLines.push(`pageerror: ${error.message}`));
+  page.consoleLines = consoleLines;
+  return page;
 }
 
 /** Saves a PNG screenshot of `page` into docs/img/ (when UNIPROV_SCREENSHOTS is set). */
